@@ -58,3 +58,20 @@ export {
   zxid,
   zxidFromBigInt,
 } from "./protocol/zxid.js";
+export type { ResolvedZabConfig, ZabConfig } from "./protocol/config.js";
+export { resolveZabConfig } from "./protocol/config.js";
+export { isNextZxid } from "./protocol/history.js";
+export type {
+  Applied,
+  ForwardedRequest,
+  NumberedWrite,
+  Outbound,
+  Phase,
+  Ready,
+  Role,
+  StorageWrite,
+  Transition,
+} from "./protocol/ready.js";
+export type { StateMachine } from "./protocol/state-machine.js";
+export { isBetterVote, isSameVote, type Vote } from "./protocol/vote.js";
+export { type ProposeResult, type RestoredState, ZabNode } from "./protocol/zab-node.js";

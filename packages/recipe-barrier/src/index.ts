@@ -1,0 +1,9 @@
+/**
+ * Barriers, double barriers, latches and cyclic barriers on zab.
+ *
+ * Not implemented yet: this package is reserved in the workspace and is not published until it
+ * has code. See the project README for the plan.
+ *
+ * @packageDocumentation
+ */
+export {};
