@@ -75,3 +75,74 @@ export type {
 export type { StateMachine } from "./protocol/state-machine.js";
 export { isBetterVote, isSameVote, type Vote } from "./protocol/vote.js";
 export { type ProposeResult, type RestoredState, ZabNode } from "./protocol/zab-node.js";
+export type {
+  AddWatchMode,
+  AddWatchOp,
+  AddWatchResult,
+  CheckOp,
+  CheckResult,
+  ClientOp,
+  ClientReply,
+  ClientRequest,
+  ClientToMemberMessage,
+  CloseSessionOp,
+  CloseSessionResult,
+  ConnectRequest,
+  ConnectResponse,
+  CreateMode,
+  CreateOp,
+  CreateResult,
+  DeleteOp,
+  DeleteResult,
+  ExistsOp,
+  ExistsResult,
+  GetChildrenOp,
+  GetChildrenResult,
+  GetDataOp,
+  GetDataResult,
+  MemberToClientMessage,
+  MultiItemOp,
+  MultiItemOutcome,
+  MultiOp,
+  MultiResult,
+  OpError,
+  OpName,
+  OpResult,
+  PingOp,
+  PingResult,
+  RemoveWatchesOp,
+  RemoveWatchesResult,
+  SetDataOp,
+  SetDataResult,
+  Stat,
+  SyncOp,
+  SyncResult,
+  WatcherType,
+  WatchEvent,
+  WatchEventType,
+} from "./protocol/client-messages.js";
+export {
+  decodeClientToMember,
+  decodeMemberToClient,
+  encodeClientToMember,
+  encodeMemberToClient,
+  SESSION_PASSWORD_BYTES,
+} from "./codec/client-codec.js";
+export { FRAME_BYTES_MAX_DEFAULT, type FrameDecodeOptions, PROTOCOL_VERSION } from "./codec/frame.js";
+export { decodePeerMessage, encodePeerMessage } from "./codec/peer-codec.js";
+export type { PeerTransport, PeerTransportListener } from "./ports/peer-transport.js";
+export { type Logger, silentLogger } from "./ports/logger.js";
+export { ZabServer, type ZabServerOptions, type ZabServerStatus } from "./server/zab-server.js";
+export type { EpochStore } from "./ports/epoch-store.js";
+export type { SkippedSnapshot, Snapshot, SnapshotLoad, SnapshotStore } from "./ports/snapshot-store.js";
+export type { OpenedStorage, PurgeResult, RecoveryEvent, Storage, StorageRecovery } from "./ports/storage.js";
+export type { TxnLog, TxnLogReadRange } from "./ports/txn-log.js";
+export {
+  type FileStorage,
+  type FileStorageOptions,
+  fileStorageDefaults,
+  openFileStorage,
+} from "./storage/file-storage.js";
+export type { FileTxnLogStats } from "./storage/file-txn-log.js";
+export { type MemoryCrashOptions, MemoryDataDir, type MemoryDataDirOptions } from "./storage/memory-data-dir.js";
+export { type MemoryStorageOptions, openMemoryStorage } from "./storage/memory-storage.js";

@@ -7,8 +7,8 @@
  * Exits non-zero when any seed fails.
  */
 import { parseArgs } from "node:util";
-import { runRandomSimulation } from "../src/sim/random-run.js";
 import { summarizeElectionTimes } from "../src/sim/election-stats.js";
+import { runRandomSimulation } from "../src/sim/random-run.js";
 
 const { values } = parseArgs({
   options: {

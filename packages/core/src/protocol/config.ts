@@ -113,7 +113,10 @@ export function resolveZabConfig(config: ZabConfig): ResolvedZabConfig {
     throw new ZabError("Invalid", `notificationTicksMax must be at least notificationTicksMin`);
   }
   if (resolved.pingIntervalTicks >= resolved.syncLimitTicks) {
-    throw new ZabError("Invalid", `pingIntervalTicks must be below syncLimitTicks, or every learner times out`);
+    throw new ZabError(
+      "Invalid",
+      `pingIntervalTicks must be below syncLimitTicks, or every learner times out`,
+    );
   }
   const isVoter = resolved.voters.includes(resolved.id);
   const isObserver = resolved.observers.includes(resolved.id);

@@ -112,7 +112,8 @@ export class FastLeaderElection {
    * @param to - The recipient.
    */
   sendCurrentVote(to: ServerId): void {
-    const vote = this.#proposal ?? this.#ownVote ?? { leader: this.id, zxid: ZXID_ZERO, peerEpoch: 0 as Epoch };
+    const vote = this.#proposal ??
+      this.#ownVote ?? { leader: this.id, zxid: ZXID_ZERO, peerEpoch: 0 as Epoch };
     this.send(to, { kind: "notification", ...vote, round: this.#round, state: "looking" });
   }
 

@@ -86,7 +86,8 @@ export class History {
   /** Logged transactions not yet known to be committed. */
   get uncommittedCount(): number {
     let count = 0;
-    for (let i = this.#txns.length - 1; i >= 0 && (this.#txns[i]?.zxid ?? 0n) > this.#committed; i -= 1) count += 1;
+    for (let i = this.#txns.length - 1; i >= 0 && (this.#txns[i]?.zxid ?? 0n) > this.#committed; i -= 1)
+      count += 1;
     return count;
   }
 
@@ -118,7 +119,10 @@ export class History {
    * @param zxid - The last zxid to keep; never before what is committed.
    */
   truncateAfter(zxid: Zxid): void {
-    assert(zxid >= this.#committed, `truncating to ${formatZxid(zxid)} would cut committed ${formatZxid(this.#committed)}`);
+    assert(
+      zxid >= this.#committed,
+      `truncating to ${formatZxid(zxid)} would cut committed ${formatZxid(this.#committed)}`,
+    );
     this.#txns.length = this.#indexAfter(zxid);
     if (this.#durable > zxid) this.#durable = zxid;
   }
@@ -143,7 +147,10 @@ export class History {
    * @param zxid - Must be logged.
    */
   commitUpTo(zxid: Zxid): void {
-    assert(zxid <= this.lastLogged, `commit of ${formatZxid(zxid)} beyond the log at ${formatZxid(this.lastLogged)}`);
+    assert(
+      zxid <= this.lastLogged,
+      `commit of ${formatZxid(zxid)} beyond the log at ${formatZxid(this.lastLogged)}`,
+    );
     if (zxid > this.#committed) this.#committed = zxid;
   }
 

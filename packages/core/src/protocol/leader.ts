@@ -10,7 +10,7 @@ import type { Epoch, ServerId } from "./ids.js";
 import { UINT32_MAX } from "./ids.js";
 import type { AckEpoch, FollowerInfo, LearnerRole, PeerMessage, Txn } from "./messages.js";
 import type { RoleContext } from "./role-context.js";
-import { type Zxid, zxid } from "./zxid.js";
+import { type Zxid, ZXID_ZERO, zxid } from "./zxid.js";
 
 /** How far one learner has come with this leader. */
 type LearnerStage =
@@ -116,7 +116,8 @@ export class Leader {
       case "ack":
         // An ACK before the learner acknowledged NEWLEADER is ignored, not fatal (ZOOKEEPER-4685);
         // so is one for a zxid never proposed.
-        if (learner.role !== "follower" || (learner.stage !== "synced" && learner.stage !== "upToDate")) return;
+        if (learner.role !== "follower" || (learner.stage !== "synced" && learner.stage !== "upToDate"))
+          return;
         if (message.zxid > this.context.history.lastLogged || message.zxid <= learner.acked) return;
         learner.acked = message.zxid;
         this.#commitIfQuorum();
@@ -144,13 +145,18 @@ export class Leader {
       learner.ticksSinceHeard += 1;
       const synced = learner.stage === "synced" || learner.stage === "upToDate";
       const limit = synced ? syncLimitTicks : initLimitTicks;
-      if (learner.ticksSinceHeard > limit) this.#dropLearner(id, `silent for ${learner.ticksSinceHeard} ticks`);
+      if (learner.ticksSinceHeard > limit)
+        this.#dropLearner(id, `silent for ${learner.ticksSinceHeard} ticks`);
     }
     this.#ticksSincePing += 1;
     if (this.#ticksSincePing >= pingIntervalTicks) {
       this.#ticksSincePing = 0;
       for (const id of this.#forwardingLearners()) {
-        this.context.send(id, { kind: "ping", lastZxid: this.context.history.lastLogged, touchedSessions: [] });
+        this.context.send(id, {
+          kind: "ping",
+          lastZxid: this.context.history.lastLogged,
+          touchedSessions: [],
+        });
       }
     }
     if (this.#phase === "broadcast") {
@@ -185,7 +191,8 @@ export class Leader {
     const epoch = this.#epoch;
     if (this.#phase !== "broadcast" || epoch === undefined) return { kind: "rejected", reason: "notReady" };
     const { history, config } = this.context;
-    if (history.uncommittedCount >= config.pendingProposalsMax) return { kind: "rejected", reason: "throttled" };
+    if (history.uncommittedCount >= config.pendingProposalsMax)
+      return { kind: "rejected", reason: "throttled" };
     if (this.#nextCounter >= config.zxidCounterMax) {
       // ZOOKEEPER-1277: never wrap the counter; a new election starts a new epoch at counter 1.
       this.context.lookForLeader("the zxid counter reached its maximum; starting a new epoch");
@@ -233,7 +240,9 @@ export class Leader {
     if (epoch !== undefined && info.acceptedEpoch > epoch) {
       // The learner promised a later epoch (to a would-be leader that never established it) and
       // will refuse ours for good. Stepping down lets a new election pick an epoch above it.
-      this.context.lookForLeader(`member ${from} accepted epoch ${info.acceptedEpoch}, above ours (${epoch})`);
+      this.context.lookForLeader(
+        `member ${from} accepted epoch ${info.acceptedEpoch}, above ours (${epoch})`,
+      );
       return;
     }
     this.#learners.set(from, learner);
@@ -341,7 +350,9 @@ export class Leader {
       this.context.send(to, { kind: "trunc", truncZxid: floor });
     }
     for (const txn of history.after(from)) this.context.send(to, { kind: "proposal", txn });
-    if (history.committed > from) this.context.send(to, { kind: "commit", zxid: history.committed });
+    // Always say how far the leader has committed (Zab spec issue 3): the learner may already hold
+    // transactions it never heard were committed, whatever the sync needed to send.
+    if (history.committed > ZXID_ZERO) this.context.send(to, { kind: "commit", zxid: history.committed });
     this.context.send(to, { kind: "newLeader", epoch });
     learner.stage = "syncing";
     learner.syncEnd = history.lastLogged;
@@ -353,7 +364,11 @@ export class Leader {
     // At least one chunk, so an empty snapshot still ends with `last`.
     do {
       const end = Math.min(offset + chunkBytes, data.byteLength);
-      this.context.send(to, { kind: "snapChunk", data: data.subarray(offset, end), last: end === data.byteLength });
+      this.context.send(to, {
+        kind: "snapChunk",
+        data: data.subarray(offset, end),
+        last: end === data.byteLength,
+      });
       offset = end;
     } while (offset < data.byteLength);
   }
@@ -376,15 +391,20 @@ export class Leader {
 
   /** The epoch is established once a quorum made the leader's history durable. */
   #establishIfQuorum(): void {
-    if (this.#phase !== "synchronization" || !this.context.quorum.containsQuorum(this.#newLeaderAckers)) return;
+    if (this.#phase !== "synchronization" || !this.context.quorum.containsQuorum(this.#newLeaderAckers))
+      return;
     const { history } = this.context;
     this.#phase = "broadcast";
     // The whole initial history is committed now: a quorum holds it durably under this epoch.
+    // Learners already heard of what was committed before, in their sync stream.
+    const previouslyCommitted = history.committed;
     history.commitUpTo(history.lastLogged);
     this.context.applyCommitted();
     this.context.enterPhase("broadcast", "a quorum acknowledged NEWLEADER");
     for (const [id, learner] of this.#sortedLearners()) {
-      if (this.#isForwarding(learner)) this.context.send(id, { kind: "commit", zxid: history.committed });
+      if (this.#isForwarding(learner) && history.committed > previouslyCommitted) {
+        this.context.send(id, { kind: "commit", zxid: history.committed });
+      }
       if (learner.stage === "synced") this.#sendUpToDate(id, learner);
     }
   }
@@ -433,7 +453,8 @@ export class Leader {
 
   *#syncedVoters(): Iterable<ServerId> {
     for (const [id, learner] of this.#learners) {
-      if (learner.role === "follower" && (learner.stage === "synced" || learner.stage === "upToDate")) yield id;
+      if (learner.role === "follower" && (learner.stage === "synced" || learner.stage === "upToDate"))
+        yield id;
     }
   }
 

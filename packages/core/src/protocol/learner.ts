@@ -89,7 +89,8 @@ export class Learner {
   receive(from: ServerId, message: PeerMessage): void {
     if (from !== this.leader) {
       // Only the leader talks to a learner; another member claiming to lead is stale.
-      if (message.kind !== "followerInfo") this.context.disconnect(from, `${message.kind} from ${from}, not our leader`);
+      if (message.kind !== "followerInfo")
+        this.context.disconnect(from, `${message.kind} from ${from}, not our leader`);
       return;
     }
     this.#ticksSinceHeard = 0;
@@ -118,7 +119,10 @@ export class Learner {
         this.#receiveNewLeader(message.epoch);
         return;
       case "upToDate":
-        if (this.#stage !== "awaitingUpToDate") return this.#abandon(`UPTODATE in stage ${this.#stage}`);
+        if (this.#stage !== "awaitingUpToDate") {
+          this.#abandon(`UPTODATE in stage ${this.#stage}`);
+          return;
+        }
         this.#stage = "broadcast";
         this.context.enterPhase("broadcast", "up to date with the leader");
         return;
@@ -213,7 +217,8 @@ export class Learner {
 
   #receiveSyncStart(message: Extract<PeerMessage, { kind: "diff" | "trunc" | "snap" }>): void {
     if (this.#stage !== "synchronization" || this.#syncMode !== undefined) {
-      return this.#abandon(`${message.kind.toUpperCase()} in stage ${this.#stage}`);
+      this.#abandon(`${message.kind.toUpperCase()} in stage ${this.#stage}`);
+      return;
     }
     const { history, config } = this.context;
     switch (message.kind) {
@@ -223,7 +228,10 @@ export class Learner {
       case "trunc":
         // Only uncommitted transactions may be cut; a leader asking for more is wrong.
         if (message.truncZxid < history.committed) {
-          return this.#abandon(`TRUNC to ${formatZxid(message.truncZxid)} below committed ${formatZxid(history.committed)}`);
+          this.#abandon(
+            `TRUNC to ${formatZxid(message.truncZxid)} below committed ${formatZxid(history.committed)}`,
+          );
+          return;
         }
         this.#syncMode = "trunc";
         history.truncateAfter(message.truncZxid);
@@ -231,7 +239,8 @@ export class Learner {
         return;
       case "snap":
         if (message.snapshotBytes > config.snapshotBytesMax || message.zxid < history.committed) {
-          return this.#abandon(`SNAP of ${message.snapshotBytes} bytes at ${formatZxid(message.zxid)}`);
+          this.#abandon(`SNAP of ${message.snapshotBytes} bytes at ${formatZxid(message.zxid)}`);
+          return;
         }
         this.#syncMode = "snap";
         this.#snapshot = { zxid: message.zxid, bytes: message.snapshotBytes, chunks: [], received: 0 };
@@ -241,12 +250,21 @@ export class Learner {
 
   #receiveSnapChunk(data: Uint8Array, last: boolean): void {
     const transfer = this.#snapshot;
-    if (transfer === undefined) return this.#abandon("a snapshot chunk outside a SNAP");
+    if (transfer === undefined) {
+      this.#abandon("a snapshot chunk outside a SNAP");
+      return;
+    }
     transfer.received += data.byteLength;
-    if (transfer.received > transfer.bytes) return this.#abandon("a snapshot longer than announced");
+    if (transfer.received > transfer.bytes) {
+      this.#abandon("a snapshot longer than announced");
+      return;
+    }
     transfer.chunks.push(data);
     if (!last) return;
-    if (transfer.received !== transfer.bytes) return this.#abandon("a snapshot shorter than announced");
+    if (transfer.received !== transfer.bytes) {
+      this.#abandon("a snapshot shorter than announced");
+      return;
+    }
     this.#snapshot = undefined;
     const snapshot = new Uint8Array(transfer.bytes);
     let offset = 0;
@@ -261,17 +279,24 @@ export class Learner {
   }
 
   #receiveProposal(txn: Txn): void {
-    const inSync = this.#stage === "synchronization" && this.#syncMode !== undefined && this.#snapshot === undefined;
-    const inBroadcast = this.#stage === "awaitingUpToDate" || this.#stage === "broadcast" || this.#stage === "newLeader";
+    const inSync =
+      this.#stage === "synchronization" && this.#syncMode !== undefined && this.#snapshot === undefined;
+    const inBroadcast =
+      this.#stage === "awaitingUpToDate" || this.#stage === "broadcast" || this.#stage === "newLeader";
     if (!inSync && !(inBroadcast && this.role === "follower")) {
-      return this.#abandon(`PROPOSAL ${formatZxid(txn.zxid)} in stage ${this.#stage}`);
+      this.#abandon(`PROPOSAL ${formatZxid(txn.zxid)} in stage ${this.#stage}`);
+      return;
     }
     this.#log(txn);
   }
 
   #receiveInform(txn: Txn): void {
-    const afterSync = this.#stage === "newLeader" || this.#stage === "awaitingUpToDate" || this.#stage === "broadcast";
-    if (this.role !== "observer" || !afterSync) return this.#abandon(`INFORM in stage ${this.#stage}`);
+    const afterSync =
+      this.#stage === "newLeader" || this.#stage === "awaitingUpToDate" || this.#stage === "broadcast";
+    if (this.role !== "observer" || !afterSync) {
+      this.#abandon(`INFORM in stage ${this.#stage}`);
+      return;
+    }
     if (!this.#log(txn)) return;
     this.#receiveCommit(txn.zxid);
   }
@@ -289,13 +314,19 @@ export class Learner {
   }
 
   #receiveCommit(zxid: Zxid): void {
-    const syncing = this.#stage === "synchronization" && this.#syncMode !== undefined && this.#snapshot === undefined;
-    const afterSync = this.#stage === "newLeader" || this.#stage === "awaitingUpToDate" || this.#stage === "broadcast";
-    if (!syncing && !afterSync) return this.#abandon(`COMMIT in stage ${this.#stage}`);
+    const syncing =
+      this.#stage === "synchronization" && this.#syncMode !== undefined && this.#snapshot === undefined;
+    const afterSync =
+      this.#stage === "newLeader" || this.#stage === "awaitingUpToDate" || this.#stage === "broadcast";
+    if (!syncing && !afterSync) {
+      this.#abandon(`COMMIT in stage ${this.#stage}`);
+      return;
+    }
     const { history } = this.context;
     if (zxid <= history.committed) return;
     if (zxid > history.lastLogged) {
-      return this.#abandon(`COMMIT of ${formatZxid(zxid)} beyond the log at ${formatZxid(history.lastLogged)}`);
+      this.#abandon(`COMMIT of ${formatZxid(zxid)} beyond the log at ${formatZxid(history.lastLogged)}`);
+      return;
     }
     history.commitUpTo(zxid);
     this.context.applyCommitted();
@@ -303,15 +334,22 @@ export class Learner {
 
   #receiveNewLeader(epoch: Epoch): void {
     if (this.#stage !== "synchronization" || this.#syncMode === undefined || this.#snapshot !== undefined) {
-      return this.#abandon(`NEWLEADER in stage ${this.#stage}`);
+      this.#abandon(`NEWLEADER in stage ${this.#stage}`);
+      return;
     }
-    if (epoch !== this.#epoch) return this.#abandon(`NEWLEADER for epoch ${epoch}, accepted ${this.#epoch}`);
+    if (epoch !== this.#epoch) {
+      this.#abandon(`NEWLEADER for epoch ${epoch}, accepted ${this.#epoch}`);
+      return;
+    }
     this.#stage = "newLeader";
+    // The ACK of NEWLEADER covers the sync stream, which ends here; proposals after it still need
+    // their own ACK, even if they became durable in the same batch as the current epoch.
+    const syncEnd = this.context.history.lastLogged;
     // Writes are ordered: when currentEpoch is durable, so is every synced transaction before it.
     this.context.setCurrentEpoch(epoch, () => {
       this.#stage = "awaitingUpToDate";
       this.#ackedNewLeader = true;
-      this.#lastAckSent = this.context.history.durable;
+      this.#lastAckSent = syncEnd;
       this.context.send(this.leader, { kind: "ackNewLeader", epoch });
       this.onPersisted();
     });

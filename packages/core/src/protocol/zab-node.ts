@@ -33,7 +33,7 @@ import type {
 import type { RoleContext } from "./role-context.js";
 import type { StateMachine } from "./state-machine.js";
 import type { Vote } from "./vote.js";
-import { formatZxid, type Zxid, ZXID_ZERO } from "./zxid.js";
+import { formatZxid, ZXID_ZERO, type Zxid } from "./zxid.js";
 
 /**
  * What a member recovered from its storage at start-up.
@@ -143,7 +143,10 @@ export class ZabNode<Result = unknown> {
     this.#quorum = new MajorityQuorum(this.#config.voters);
     this.#stateMachine = stateMachine;
     if (restored.acceptedEpoch < restored.currentEpoch) {
-      throw new ZabError("Corrupt", `acceptedEpoch ${restored.acceptedEpoch} is below currentEpoch ${restored.currentEpoch}`);
+      throw new ZabError(
+        "Corrupt",
+        `acceptedEpoch ${restored.acceptedEpoch} is below currentEpoch ${restored.currentEpoch}`,
+      );
     }
     this.#acceptedEpoch = restored.acceptedEpoch;
     this.#currentEpoch = restored.currentEpoch;
@@ -272,10 +275,16 @@ export class ZabNode<Result = unknown> {
    */
   persisted(writeId: number): void {
     assert(writeId <= this.#nextWriteId - 1, `write ${writeId} was never issued`);
-    assert(writeId >= this.#lastPersistedId, `writes reported out of order: ${writeId} after ${this.#lastPersistedId}`);
+    assert(
+      writeId >= this.#lastPersistedId,
+      `writes reported out of order: ${writeId} after ${this.#lastPersistedId}`,
+    );
     this.#lastPersistedId = writeId;
     const due: (() => void)[] = [];
-    while (this.#pendingWrites.length > 0 && (this.#pendingWrites[0]?.id ?? Number.POSITIVE_INFINITY) <= writeId) {
+    while (
+      this.#pendingWrites.length > 0 &&
+      (this.#pendingWrites[0]?.id ?? Number.POSITIVE_INFINITY) <= writeId
+    ) {
       const pending = this.#pendingWrites.shift();
       assert(pending !== undefined, "a pending write exists");
       if (pending.write.kind === "append") {
@@ -366,7 +375,12 @@ export class ZabNode<Result = unknown> {
     // A member that is looking learns the established leadership from us.
     const decided = this.#decided;
     if (notification.state === "looking" && decided !== undefined) {
-      this.#send(from, { kind: "notification", ...decided.vote, round: decided.round, state: this.#peerState() });
+      this.#send(from, {
+        kind: "notification",
+        ...decided.vote,
+        round: decided.round,
+        state: this.#peerState(),
+      });
     }
   }
 
@@ -439,7 +453,12 @@ export class ZabNode<Result = unknown> {
     // Consecutive appends not yet drained travel as one write: one fsync for the batch.
     const last = this.#pendingWrites.at(-1);
     const lastQueued = this.#writes.at(-1);
-    if (write.kind === "append" && last !== undefined && lastQueued?.id === last.id && last.write.kind === "append") {
+    if (
+      write.kind === "append" &&
+      last !== undefined &&
+      lastQueued?.id === last.id &&
+      last.write.kind === "append"
+    ) {
       (last.write.txns as Txn[]).push(...write.txns);
       last.callbacks.push(...callbacks);
       return;
@@ -489,13 +508,22 @@ export class ZabNode<Result = unknown> {
       write: (write, onDurable) => this.#write(write, onDurable),
       afterDurable: (action) => this.#afterDurable(action),
       setAcceptedEpoch: (epoch, onDurable) => {
-        assert(epoch >= this.#acceptedEpoch, `acceptedEpoch must not decrease: ${epoch} < ${this.#acceptedEpoch}`);
+        assert(
+          epoch >= this.#acceptedEpoch,
+          `acceptedEpoch must not decrease: ${epoch} < ${this.#acceptedEpoch}`,
+        );
         this.#acceptedEpoch = epoch;
         this.#write({ kind: "acceptedEpoch", epoch }, onDurable);
       },
       setCurrentEpoch: (epoch, onDurable) => {
-        assert(epoch <= this.#acceptedEpoch, `currentEpoch ${epoch} above acceptedEpoch ${this.#acceptedEpoch}`);
-        assert(epoch >= this.#currentEpoch, `currentEpoch must not decrease: ${epoch} < ${this.#currentEpoch}`);
+        assert(
+          epoch <= this.#acceptedEpoch,
+          `currentEpoch ${epoch} above acceptedEpoch ${this.#acceptedEpoch}`,
+        );
+        assert(
+          epoch >= this.#currentEpoch,
+          `currentEpoch must not decrease: ${epoch} < ${this.#currentEpoch}`,
+        );
         this.#currentEpoch = epoch;
         this.#write({ kind: "currentEpoch", epoch }, onDurable);
       },

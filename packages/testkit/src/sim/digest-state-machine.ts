@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { assert, formatZxid, type StateMachine, type Txn, type Zxid, ZXID_ZERO } from "@zab/core";
+import { assert, formatZxid, type StateMachine, type Txn, ZXID_ZERO, type Zxid } from "@zab/core";
 
 /**
  * What applying one transaction to a {@link DigestStateMachine} reports.
@@ -66,6 +66,9 @@ export class DigestStateMachine implements StateMachine<DigestApplied> {
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     this.#digest = view.getBigUint64(0);
     this.#lastZxid = view.getBigUint64(8) as Zxid;
-    assert(this.#lastZxid === zxid, `snapshot of ${formatZxid(this.#lastZxid)} restored as ${formatZxid(zxid)}`);
+    assert(
+      this.#lastZxid === zxid,
+      `snapshot of ${formatZxid(this.#lastZxid)} restored as ${formatZxid(zxid)}`,
+    );
   }
 }

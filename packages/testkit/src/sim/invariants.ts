@@ -11,7 +11,15 @@
  *
  * @module
  */
-import { type Epoch, formatZxid, type ServerId, type Transition, type Txn, type Zxid, ZXID_ZERO } from "@zab/core";
+import {
+  type Epoch,
+  formatZxid,
+  type ServerId,
+  type Transition,
+  type Txn,
+  ZXID_ZERO,
+  type Zxid,
+} from "@zab/core";
 import type { DigestApplied } from "./digest-state-machine.js";
 
 /**
@@ -91,7 +99,9 @@ export class HistoryChecker {
   applied(member: ServerId, txn: Txn, applied: DigestApplied): void {
     const key = payloadKey(txn.payload);
     if (!this.#proposed.has(key)) {
-      throw new InvariantViolation(`integrity: member ${member} applied ${formatZxid(txn.zxid)} never proposed`);
+      throw new InvariantViolation(
+        `integrity: member ${member} applied ${formatZxid(txn.zxid)} never proposed`,
+      );
     }
     const previous = applied.previousZxid === ZXID_ZERO ? -1 : this.#positions.get(applied.previousZxid);
     if (previous === undefined) {
@@ -104,7 +114,9 @@ export class HistoryChecker {
     if (expected === undefined) {
       const last = this.#canonical.at(-1);
       if (last !== undefined && txn.zxid <= last.zxid) {
-        throw new InvariantViolation(`primary order: ${formatZxid(txn.zxid)} committed after ${formatZxid(last.zxid)}`);
+        throw new InvariantViolation(
+          `primary order: ${formatZxid(txn.zxid)} committed after ${formatZxid(last.zxid)}`,
+        );
       }
       this.#canonical.push({ zxid: txn.zxid, payload: key, digest: applied.digest });
       this.#positions.set(txn.zxid, position);
@@ -129,10 +141,13 @@ export class HistoryChecker {
    * @throws {@link InvariantViolation} when two members establish the same epoch.
    */
   transition(member: ServerId, transition: Transition): void {
-    if (transition.role !== "leading" || transition.phase !== "broadcast" || transition.epoch === undefined) return;
+    if (transition.role !== "leading" || transition.phase !== "broadcast" || transition.epoch === undefined)
+      return;
     const existing = this.#leaders.get(transition.epoch);
     if (existing !== undefined && existing !== member) {
-      throw new InvariantViolation(`leadership: ${existing} and ${member} both established epoch ${transition.epoch}`);
+      throw new InvariantViolation(
+        `leadership: ${existing} and ${member} both established epoch ${transition.epoch}`,
+      );
     }
     this.#leaders.set(transition.epoch, member);
   }

@@ -154,7 +154,8 @@ function measureFailover(sim: Simulation, livenessMs: number): number {
   const start = sim.now;
   sim.crash(leader);
   const next = () => sim.hasServingQuorum() && sim.leader() !== leader;
-  if (!sim.runUntil(next, livenessMs)) throw new LivenessFailure(`no new leader within ${livenessMs} ms of a leader crash`);
+  if (!sim.runUntil(next, livenessMs))
+    throw new LivenessFailure(`no new leader within ${livenessMs} ms of a leader crash`);
   const failoverMs = sim.now - start;
   sim.restart(leader);
   return failoverMs;
@@ -230,7 +231,9 @@ function heal(sim: Simulation, livenessMs: number): number {
     );
   };
   if (!sim.runUntil(allServing, livenessMs)) {
-    throw new LivenessFailure(`the healed ensemble did not serve within ${livenessMs} ms (${describeMembers(sim)})`);
+    throw new LivenessFailure(
+      `the healed ensemble did not serve within ${livenessMs} ms (${describeMembers(sim)})`,
+    );
   }
   return sim.now - start;
 }
@@ -244,7 +247,8 @@ function heal(sim: Simulation, livenessMs: number): number {
 function requireProgress(sim: Simulation, livenessMs: number): void {
   const deadline = sim.now + livenessMs;
   const payload = sim.nextPayload();
-  const everywhere = () => sim.memberIds.every((id) => sim.node(id)?.appliedZxid === sim.checker.lastCommittedZxid);
+  const everywhere = () =>
+    sim.memberIds.every((id) => sim.node(id)?.appliedZxid === sim.checker.lastCommittedZxid);
   // Each attempt waits for a leader and then for the write or a change of leader; time bounds it.
   while (sim.now < deadline) {
     if (!sim.runUntil(() => sim.leader() !== undefined, deadline - sim.now)) break;
@@ -255,7 +259,9 @@ function requireProgress(sim: Simulation, livenessMs: number): void {
     sim.runUntil(settled, deadline - sim.now);
     if (sim.checker.isCommitted(payload) && sim.runUntil(everywhere, deadline - sim.now)) return;
   }
-  throw new LivenessFailure(`no write reached every member within ${livenessMs} ms (${describeMembers(sim)})`);
+  throw new LivenessFailure(
+    `no write reached every member within ${livenessMs} ms (${describeMembers(sim)})`,
+  );
 }
 
 /** Each member's role, phase and history cursors, for a failure message. */
@@ -264,7 +270,9 @@ function describeMembers(sim: Simulation): string {
     .map((id) => {
       const node = sim.node(id);
       if (node === undefined) return `${id}:down`;
-      const cursors = [node.lastLoggedZxid, node.durableZxid, node.committedZxid, node.appliedZxid].map(formatZxid);
+      const cursors = [node.lastLoggedZxid, node.durableZxid, node.committedZxid, node.appliedZxid].map(
+        formatZxid,
+      );
       return `${id}:${node.role}/${node.phase} logged/durable/committed/applied=${cursors.join("/")}`;
     })
     .join("; ");

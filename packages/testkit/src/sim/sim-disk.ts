@@ -14,8 +14,8 @@ import {
   type RestoredState,
   type StorageWrite,
   type Txn,
-  type Zxid,
   ZXID_ZERO,
+  type Zxid,
 } from "@zab/core";
 
 /**
@@ -77,7 +77,11 @@ export class SimDisk {
   issue(numbered: NumberedWrite, completesAt: number): void {
     const previous = this.#inFlight.at(-1);
     assert(previous === undefined || previous.id < numbered.id, "write ids increase");
-    this.#inFlight.push({ id: numbered.id, write: numbered.write, completesAt: Math.max(completesAt, previous?.completesAt ?? 0) });
+    this.#inFlight.push({
+      id: numbered.id,
+      write: numbered.write,
+      completesAt: Math.max(completesAt, previous?.completesAt ?? 0),
+    });
   }
 
   /**
@@ -132,7 +136,10 @@ export class SimDisk {
     switch (write.kind) {
       case "append":
         for (const txn of write.txns) {
-          assert(isNextZxid(this.lastZxid, txn.zxid), `disk log hole: ${formatZxid(txn.zxid)} after ${formatZxid(this.lastZxid)}`);
+          assert(
+            isNextZxid(this.lastZxid, txn.zxid),
+            `disk log hole: ${formatZxid(txn.zxid)} after ${formatZxid(this.lastZxid)}`,
+          );
           this.#txns.push(txn);
         }
         return;

@@ -13,7 +13,6 @@ import {
   type Applied,
   assert,
   type Epoch,
-  epoch as toEpoch,
   formatZxid,
   type PeerMessage,
   type ProposeResult,
@@ -22,6 +21,7 @@ import {
   type StorageWrite,
   serverId,
   type Transition,
+  epoch as toEpoch,
   type ZabConfig,
   ZabNode,
 } from "@zab/core";
@@ -74,7 +74,12 @@ interface Member {
 
 type SimEvent =
   | { readonly kind: "deliver"; readonly delivery: Delivery }
-  | { readonly kind: "closed"; readonly member: ServerId; readonly peer: ServerId; readonly incarnation: number }
+  | {
+      readonly kind: "closed";
+      readonly member: ServerId;
+      readonly peer: ServerId;
+      readonly incarnation: number;
+    }
   | { readonly kind: "tick"; readonly member: ServerId; readonly incarnation: number }
   | { readonly kind: "disk"; readonly member: ServerId; readonly incarnation: number }
   | { readonly kind: "action"; readonly run: () => void };
@@ -128,9 +133,17 @@ export class Simulation {
     this.#networkRandom = this.#random.fork();
     this.#diskRandom = this.#random.fork();
     this.#voterIds = Array.from({ length: options.voters }, (_, i) => serverId(i + 1));
-    this.#observerIds = Array.from({ length: this.options.observers }, (_, i) => serverId(options.voters + i + 1));
+    this.#observerIds = Array.from({ length: this.options.observers }, (_, i) =>
+      serverId(options.voters + i + 1),
+    );
     for (const id of this.memberIds) {
-      this.#members.set(id, { id, disk: new SimDisk(), node: undefined, machine: new DigestStateMachine(), incarnation: 0 });
+      this.#members.set(id, {
+        id,
+        disk: new SimDisk(),
+        node: undefined,
+        machine: new DigestStateMachine(),
+        incarnation: 0,
+      });
       this.restart(id);
     }
   }
@@ -491,7 +504,10 @@ export class Simulation {
 
   #execute(member: Member, node: ZabNode<DigestApplied>, ready: Ready<DigestApplied>): void {
     for (const transition of ready.transitions) {
-      this.#trace(member.id, `${transition.role}/${transition.phase} leader=${transition.leader} epoch=${transition.epoch}: ${transition.reason}`);
+      this.#trace(
+        member.id,
+        `${transition.role}/${transition.phase} leader=${transition.leader} epoch=${transition.epoch}: ${transition.reason}`,
+      );
       this.#recordTransition(member.id, transition);
     }
     for (const applied of ready.applied) this.#recordApplied(member.id, applied);

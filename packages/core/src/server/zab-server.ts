@@ -1,0 +1,365 @@
+/**
+ * The server runtime: runs one member's {@link ZabNode} against real storage, a real transport
+ * and real timers.
+ *
+ * It is the only place that awaits I/O. Effects are executed in the order the protocol needs:
+ * durable writes strictly in sequence (consecutive appends share one fdatasync: group commit),
+ * and `persisted` is reported only once a write is durable, so every acknowledgement the node
+ * sends follows the write it promises. A storage failure stops the member (fail-stop).
+ *
+ * @module
+ */
+import { assert } from "../assert.js";
+import { decodePeerMessage, encodePeerMessage } from "../codec/peer-codec.js";
+import { ZabError } from "../errors.js";
+import type { Logger } from "../ports/logger.js";
+import { silentLogger } from "../ports/logger.js";
+import type { PeerTransport } from "../ports/peer-transport.js";
+import type { Storage, StorageRecovery } from "../ports/storage.js";
+import type { ZabConfig } from "../protocol/config.js";
+import type { Epoch, ServerId } from "../protocol/ids.js";
+import type { Txn } from "../protocol/messages.js";
+import type { NumberedWrite, Phase, Ready, Role } from "../protocol/ready.js";
+import type { StateMachine } from "../protocol/state-machine.js";
+import { ZabNode } from "../protocol/zab-node.js";
+import { formatZxid, type Zxid, ZXID_ZERO } from "../protocol/zxid.js";
+
+/**
+ * Settings of a {@link ZabServer}.
+ *
+ * @typeParam Result - What the state machine's `apply` returns.
+ * @since 0.1.0
+ */
+export interface ZabServerOptions<Result> extends ZabConfig {
+  /** Milliseconds per protocol tick. Default 50. */
+  readonly tickMs?: number;
+  /** The opened storage and what its recovery found (from `openFileStorage` or `openMemoryStorage`). */
+  readonly storage: { readonly storage: Storage; readonly recovery: StorageRecovery };
+  /** The transport to the other members. The server owns it and disposes it on close. */
+  readonly transport: PeerTransport;
+  /** The replicated state machine. */
+  readonly stateMachine: StateMachine<Result>;
+  /** Where to log. Default: nowhere. */
+  readonly logger?: Logger;
+  /** Applied transactions between local snapshots (ZooKeeper's `snapCount`). Default 100,000. */
+  readonly snapshotEveryTxns?: number;
+}
+
+/**
+ * A point-in-time view of a member, as `zab status` shows it.
+ *
+ * @since 0.1.0
+ */
+export interface ZabServerStatus {
+  readonly id: ServerId;
+  readonly role: Role;
+  readonly phase: Phase;
+  readonly leader: ServerId | undefined;
+  readonly epoch: Epoch | undefined;
+  readonly lastLoggedZxid: Zxid;
+  readonly committedZxid: Zxid;
+  readonly appliedZxid: Zxid;
+}
+
+interface PendingProposal<Result> {
+  readonly resolve: (outcome: { readonly zxid: Zxid; readonly result: Result }) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * One running ensemble member.
+ *
+ * @example
+ * ```ts
+ * import { ZabServer, openFileStorage, serverId } from "@zab/core";
+ *
+ * const server = await ZabServer.start({
+ *   id: serverId(1),
+ *   voters: [serverId(1), serverId(2), serverId(3)],
+ *   storage: await openFileStorage({ dir: "/var/lib/zab" }),
+ *   transport, // from @zab/transport-tcp or @zab/transport-nats
+ *   stateMachine,
+ * });
+ * const { zxid } = await server.propose(new TextEncoder().encode("hello"));
+ * await server.close();
+ * ```
+ * @typeParam Result - What the state machine's `apply` returns.
+ * @since 0.1.0
+ */
+export class ZabServer<Result> implements AsyncDisposable {
+  readonly #node: ZabNode<Result>;
+  readonly #storage: Storage;
+  readonly #transport: PeerTransport;
+  readonly #logger: Logger;
+  readonly #stateMachine: StateMachine<Result>;
+  readonly #snapshotEveryTxns: number;
+  readonly #pendingProposals = new Map<Zxid, PendingProposal<Result>>();
+  readonly #writeQueue: NumberedWrite[] = [];
+  #writing = false;
+  #appliedSinceSnapshot = 0;
+  #snapshotDue = false;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #failure: ZabError | undefined;
+  #closed = false;
+  readonly #closedPromise: Promise<void>;
+  #markClosed: () => void = () => {};
+
+  private constructor(options: ZabServerOptions<Result>, restored: ConstructorParameters<typeof ZabNode<Result>>[2]) {
+    this.#storage = options.storage.storage;
+    this.#transport = options.transport;
+    this.#logger = options.logger ?? silentLogger;
+    this.#stateMachine = options.stateMachine;
+    this.#snapshotEveryTxns = options.snapshotEveryTxns ?? 100_000;
+    this.#node = new ZabNode<Result>(options, options.stateMachine, restored);
+    this.#closedPromise = new Promise((resolve) => {
+      this.#markClosed = resolve;
+    });
+  }
+
+  /**
+   * Recovers a member from its storage and starts it: it begins looking for a leader at once.
+   *
+   * @param options - Membership, tick settings, storage, transport and state machine.
+   * @returns The running server.
+   * @throws {@link ZabError} with code `"Invalid"` for bad settings, `"Corrupt"` when the stored
+   * history is unusable.
+   */
+  static async start<Result>(options: ZabServerOptions<Result>): Promise<ZabServer<Result>> {
+    const { storage, recovery } = options.storage;
+    const txns: Txn[] = [];
+    for await (const txn of storage.log.read({ fromExclusive: recovery.snapshot?.zxid ?? ZXID_ZERO })) txns.push(txn);
+    const server = new ZabServer(options, {
+      acceptedEpoch: storage.epochs.acceptedEpoch,
+      currentEpoch: storage.epochs.currentEpoch,
+      snapshot: recovery.snapshot,
+      txns,
+    });
+    server.#run(options.tickMs ?? 50);
+    return server;
+  }
+
+  /** What this member is doing now. */
+  get status(): ZabServerStatus {
+    const node = this.#node;
+    return {
+      id: node.id,
+      role: node.role,
+      phase: node.phase,
+      leader: node.leader,
+      epoch: node.epoch,
+      lastLoggedZxid: node.lastLoggedZxid,
+      committedZxid: node.committedZxid,
+      appliedZxid: node.appliedZxid,
+    };
+  }
+
+  /** The storage failure that stopped this member, if one did. */
+  get failure(): ZabError | undefined {
+    return this.#failure;
+  }
+
+  /** Resolves once the server has stopped, by {@link ZabServer.close} or a storage failure. */
+  get closed(): Promise<void> {
+    return this.#closedPromise;
+  }
+
+  /**
+   * Proposes a command. Only the leader of an established epoch accepts.
+   *
+   * @param payload - The state machine command.
+   * @param options - `signal` to stop waiting (the proposal itself may still commit).
+   * @returns Its zxid and what applying it returned here, once committed and applied.
+   * @throws {@link ZabError} with code `"Unavailable"` when this member does not lead,
+   * `"Throttled"` when too many proposals are pending, `"ConnectionLoss"` when leadership was lost
+   * before the outcome was known, `"Aborted"` when `signal` fired, `"Closed"` after close.
+   */
+  propose(payload: Uint8Array, options: { readonly signal?: AbortSignal } = {}): Promise<{ zxid: Zxid; result: Result }> {
+    if (this.#closed) return Promise.reject(new ZabError("Closed", "the server is closed"));
+    options.signal?.throwIfAborted();
+    const outcome = this.#node.propose(payload);
+    this.#flush();
+    if (outcome.kind !== "proposed") {
+      const code = outcome.kind === "rejected" && outcome.reason === "throttled" ? "Throttled" : "Unavailable";
+      return Promise.reject(new ZabError(code, `member ${this.#node.id} cannot propose (${this.#node.role}/${this.#node.phase})`));
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(new ZabError("Aborted", "stopped waiting for the proposal", { cause: options.signal?.reason }));
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      this.#pendingProposals.set(outcome.zxid, {
+        resolve: (value) => {
+          options.signal?.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        reject: (error) => {
+          options.signal?.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      });
+    });
+  }
+
+  /**
+   * Stops the member: timers, transport, then storage. Pending proposals fail with
+   * `ConnectionLoss`. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return this.#closedPromise;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#failPending(new ZabError("ConnectionLoss", "the server closed before the outcome was known"));
+    await this.#transport[Symbol.asyncDispose]();
+    // Writes already handed to storage finish or fail before the files close.
+    while (this.#writing) await new Promise((resolve) => setImmediate(resolve));
+    await this.#storage.close();
+    this.#markClosed();
+    return this.#closedPromise;
+  }
+
+  /** Same as {@link ZabServer.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #run(tickMs: number): void {
+    this.#transport.listen({
+      frame: (from, frame) => {
+        if (this.#closed) return;
+        let message: ReturnType<typeof decodePeerMessage>;
+        try {
+          message = decodePeerMessage(frame);
+        } catch (error) {
+          // A frame that does not decode closes that channel only.
+          this.#logger.warn({ peer: from, error: String(error) }, "dropping a peer that sent an undecodable frame");
+          this.#transport.disconnect(from);
+          return;
+        }
+        this.#node.receive(from, message);
+        this.#flush();
+      },
+      closed: (peer) => {
+        if (this.#closed) return;
+        this.#node.channelClosed(peer);
+        this.#flush();
+      },
+    });
+    this.#timer = setInterval(() => {
+      if (this.#closed) return;
+      this.#node.tick();
+      this.#flush();
+    }, tickMs);
+    this.#flush();
+  }
+
+  /** Executes everything the node produced, until it produces nothing more. */
+  #flush(): void {
+    // Proposing forwarded requests can produce more effects; the loop ends when none remain.
+    while (!this.#closed && this.#node.hasReady) this.#execute(this.#node.ready());
+  }
+
+  #execute(ready: Ready<Result>): void {
+    for (const transition of ready.transitions) {
+      this.#logger.info(
+        { role: transition.role, phase: transition.phase, leader: transition.leader, epoch: transition.epoch },
+        transition.reason,
+      );
+      if (transition.role !== "leading") {
+        this.#failPending(new ZabError("ConnectionLoss", "leadership changed before the outcome was known"));
+      }
+    }
+    for (const { txn, result } of ready.applied) {
+      this.#pendingProposals.get(txn.zxid)?.resolve({ zxid: txn.zxid, result });
+      this.#pendingProposals.delete(txn.zxid);
+      this.#appliedSinceSnapshot += 1;
+    }
+    if (this.#appliedSinceSnapshot >= this.#snapshotEveryTxns) this.#snapshotDue = true;
+    if (ready.writes.length > 0 || this.#snapshotDue) {
+      this.#writeQueue.push(...ready.writes);
+      void this.#pumpWrites();
+    }
+    for (const { to, message } of ready.messages) this.#transport.send(to, encodePeerMessage(message));
+    for (const { peer, reason } of ready.disconnect) {
+      this.#logger.warn({ peer }, `closing the channel to ${peer}: ${reason}`);
+      this.#transport.disconnect(peer);
+    }
+    for (const request of ready.requests) this.#node.propose(request.payload);
+  }
+
+  /**
+   * Executes queued writes strictly in order, reporting each as durable. Consecutive appends go
+   * out as one append and one sync: group commit.
+   */
+  async #pumpWrites(): Promise<void> {
+    if (this.#writing) return;
+    this.#writing = true;
+    try {
+      // Each iteration removes at least one write; new ones may arrive while awaiting.
+      while (!this.#closed && (this.#writeQueue.length > 0 || this.#snapshotDue)) {
+        const first = this.#writeQueue[0];
+        if (first === undefined) {
+          await this.#takeSnapshot();
+          continue;
+        }
+        let lastId = first.id;
+        if (first.write.kind === "append") {
+          while (this.#writeQueue[0]?.write.kind === "append") {
+            const next = this.#writeQueue.shift();
+            assert(next !== undefined && next.write.kind === "append", "an append is queued");
+            this.#storage.log.append(next.write.txns);
+            lastId = next.id;
+          }
+          await this.#storage.log.sync();
+        } else {
+          this.#writeQueue.shift();
+          await this.#executeWrite(first);
+        }
+        if (this.#closed) return;
+        this.#node.persisted(lastId);
+        this.#flush();
+      }
+    } catch (error) {
+      this.#fail(error);
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  async #executeWrite({ write }: NumberedWrite): Promise<void> {
+    switch (write.kind) {
+      case "append":
+        throw new ZabError("Invalid", "appends are batched by the caller");
+      case "truncate":
+        return this.#storage.log.truncateAfter(write.afterZxid);
+      case "installSnapshot":
+        return this.#storage.installSnapshot({ zxid: write.zxid, data: write.data });
+      case "acceptedEpoch":
+        return this.#storage.epochs.writeAcceptedEpoch(write.epoch);
+      case "currentEpoch":
+        return this.#storage.epochs.writeCurrentEpoch(write.epoch);
+    }
+  }
+
+  /** Saves the state machine at its applied zxid and applies retention to older history. */
+  async #takeSnapshot(): Promise<void> {
+    this.#snapshotDue = false;
+    this.#appliedSinceSnapshot = 0;
+    const zxid = this.#node.appliedZxid;
+    const data = this.#stateMachine.snapshot();
+    await this.#storage.snapshots.save(zxid, data);
+    await this.#storage.purge();
+    this.#logger.info({ zxid: formatZxid(zxid), bytes: data.byteLength }, "snapshot saved");
+  }
+
+  #fail(error: unknown): void {
+    const failure = ZabError.isInstance(error)
+      ? error
+      : new ZabError("StorageFailed", "storage failed; stopping the member", { cause: error });
+    this.#failure = failure;
+    this.#logger.error({ error: String(failure.cause ?? failure) }, "storage failed; stopping the member");
+    void this.close();
+  }
+
+  #failPending(error: ZabError): void {
+    for (const pending of this.#pendingProposals.values()) pending.reject(error);
+    this.#pendingProposals.clear();
+  }
+}
