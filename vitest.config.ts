@@ -11,6 +11,7 @@ const conditions = ["@zab/source", "node", "import", "default"];
 
 export default defineConfig({
   test: {
+    reporters: ["default", "./scripts/summary-reporter.ts"],
     projects: packages.map((name) => ({
       resolve: { conditions },
       ssr: { resolve: { conditions } },

@@ -1,9 +1,35 @@
 /**
- * Deterministic simulator, memory transport with faults and a linearizability checker for zab.
+ * Test machinery for zab, published so applications can test their own coordination code the
+ * way zab tests itself: a deterministic simulator that runs whole ensembles of the real protocol
+ * in virtual time with crashes, partitions and pauses; the safety invariants of ZAB checked after
+ * every step; and an in-process network for tests that run the real server runtime.
  *
- * Not implemented yet: this package is reserved in the workspace and is not published until it
- * has code. See the project README for the plan.
+ * @example
+ * ```ts
+ * import { Simulation } from "@zab/testkit";
+ * import { serverId } from "@zab/core";
  *
+ * const sim = new Simulation({ seed: 42, voters: 3 });
+ * sim.runUntil(() => sim.hasServingQuorum(), 5_000);
+ * const leader = sim.leader();
+ * if (leader !== undefined) sim.propose(leader);
+ * sim.crash(serverId(1));
+ * sim.run(1_000); // every invariant is checked on every event
+ * ```
  * @packageDocumentation
  */
-export {};
+export { type DigestApplied, DigestStateMachine } from "./sim/digest-state-machine.js";
+export { percentile, summarizeElectionTimes } from "./sim/election-stats.js";
+export { EventQueue } from "./sim/event-queue.js";
+export { HistoryChecker, InvariantViolation } from "./sim/invariants.js";
+export { SeededRandom } from "./sim/random.js";
+export {
+  LivenessFailure,
+  type RandomRunOptions,
+  type RandomRunReport,
+  runRandomSimulation,
+} from "./sim/random-run.js";
+export { type InFlightWrite, SimDisk } from "./sim/sim-disk.js";
+export { type Delivery, SimNetwork } from "./sim/sim-network.js";
+export { type LeadershipRecord, Simulation, type SimulationOptions } from "./sim/simulation.js";
+export { MemoryNetwork, type MemoryNetworkOptions } from "./transport/memory-network.js";

@@ -96,6 +96,8 @@ export function runRandomSimulation(options: RandomRunOptions): RandomRunReport 
     breakChannel: shape.pick([0, 1, 4]),
     isolateLeader: shape.pick([0, 1, 3]),
     powerLoss: shape.pick([0, 0, 1]),
+    silentPartition: shape.pick([0, 1, 3]),
+    pause: shape.pick([0, 1, 3]),
   };
   const faultIntervalMs = shape.pick([30, 100, 300]);
   const proposeIntervalMs = shape.pick([3, 10, 30]);
@@ -162,7 +164,10 @@ function measureFailover(sim: Simulation, livenessMs: number): number {
 }
 
 type Weights = Readonly<
-  Record<"crash" | "partition" | "oneWay" | "breakChannel" | "isolateLeader" | "powerLoss", number>
+  Record<
+    "crash" | "partition" | "oneWay" | "breakChannel" | "isolateLeader" | "powerLoss" | "silentPartition" | "pause",
+    number
+  >
 >;
 
 function injectFault(sim: Simulation, weights: Weights): boolean {
@@ -187,6 +192,16 @@ function injectFault(sim: Simulation, weights: Weights): boolean {
         // Coordinated power loss: every member loses its unsynced writes at the same instant.
         for (const id of ids) sim.crash(id);
         for (const id of ids) sim.restart(id);
+      },
+    ],
+    [weights.silentPartition, () => sim.partition([ids.filter(() => sim.random.chance(0.5))], { silent: true })],
+    [
+      weights.pause,
+      () => {
+        // A frozen process (GC pause, SIGSTOP), most often the leader's.
+        const target = sim.random.chance(0.5) ? (sim.leader() ?? sim.random.pick(ids)) : sim.random.pick(ids);
+        sim.pause(target);
+        sim.at(sim.now + sim.random.int(10, 400), () => sim.resume(target));
       },
     ],
     [3, () => sim.heal()],
@@ -219,7 +234,10 @@ function breakRandomChannel(sim: Simulation, ids: readonly ServerId[]): void {
 function heal(sim: Simulation, livenessMs: number): number {
   const start = sim.now;
   sim.heal();
-  for (const id of sim.memberIds) sim.restart(id);
+  for (const id of sim.memberIds) {
+    sim.resume(id);
+    sim.restart(id);
+  }
   const allServing = () => {
     const leader = sim.leader();
     return (

@@ -70,6 +70,8 @@ interface Member {
   machine: DigestStateMachine;
   /** Bumped at every crash and restart; events of an older incarnation are dropped. */
   incarnation: number;
+  /** While paused (SIGSTOP), the member's events wait here, in order. */
+  paused: SimEvent[] | undefined;
 }
 
 type SimEvent =
@@ -116,6 +118,8 @@ export class Simulation {
   readonly #observerIds: ServerId[];
   #now = 0;
   #payloadCounter = 0;
+  /** Channel closures a silent partition hid; both ends learn of them when it heals. */
+  #hiddenClosures: { readonly member: ServerId; readonly peer: ServerId }[] = [];
   readonly #deliverHooks: ((from: ServerId, to: ServerId, message: PeerMessage) => void)[] = [];
   readonly #durableHooks: ((member: ServerId, write: StorageWrite) => void)[] = [];
 
@@ -143,6 +147,7 @@ export class Simulation {
         node: undefined,
         machine: new DigestStateMachine(),
         incarnation: 0,
+        paused: undefined,
       });
       this.restart(id);
     }
@@ -246,6 +251,7 @@ export class Simulation {
     if (member.node === undefined) return;
     member.node = undefined;
     member.incarnation += 1;
+    member.paused = undefined;
     this.#trace(id, "crash");
     const first = member.disk.inFlight[0];
     const kept = first?.write.kind === "append" ? this.#diskRandom.int(0, first.write.txns.length) : 0;
@@ -289,8 +295,10 @@ export class Simulation {
    * Partitions the members into groups that cannot talk to each other (symmetric).
    *
    * @param groups - Disjoint groups; members not listed form one more group.
+   * @param options - `silent`: nobody is told the channels broke until the partition heals, as
+   *   with a half-open TCP connection; members must notice through their own timeouts.
    */
-  partition(groups: readonly (readonly ServerId[])[]): void {
+  partition(groups: readonly (readonly ServerId[])[], options: { readonly silent?: boolean } = {}): void {
     const listed = new Set(groups.flat());
     const all = [...groups, this.memberIds.filter((id) => !listed.has(id))];
     const groupOf = new Map<ServerId, number>();
@@ -299,7 +307,7 @@ export class Simulation {
     });
     for (const a of this.memberIds) {
       for (const b of this.memberIds) {
-        if (a !== b && groupOf.get(a) !== groupOf.get(b)) this.blockOneWay(a, b);
+        if (a !== b && groupOf.get(a) !== groupOf.get(b)) this.blockOneWay(a, b, options);
       }
     }
   }
@@ -310,11 +318,16 @@ export class Simulation {
    *
    * @param from - Sender side.
    * @param to - Receiver side.
+   * @param options - `silent`: both ends learn of the break only when the partition heals.
    */
-  blockOneWay(from: ServerId, to: ServerId): void {
+  blockOneWay(from: ServerId, to: ServerId, options: { readonly silent?: boolean } = {}): void {
     if (this.network.isBlocked(from, to)) return;
-    this.#trace(from, `link to ${to} blocked`);
+    this.#trace(from, `link to ${to} blocked${options.silent === true ? " silently" : ""}`);
     this.network.block(from, to);
+    if (options.silent === true) {
+      this.#hiddenClosures.push({ member: from, peer: to }, { member: to, peer: from });
+      return;
+    }
     this.#notifyClosed(from, to);
     this.#notifyClosed(to, from);
   }
@@ -323,6 +336,45 @@ export class Simulation {
   heal(): void {
     this.options.trace?.(`${this.#now} heal`);
     this.network.healAll();
+    // Closures hidden by a silent partition surface now, before any frame of a new channel.
+    for (const { member, peer } of this.#hiddenClosures) this.#notifyClosed(member, peer);
+    this.#hiddenClosures = [];
+  }
+
+  /**
+   * Freezes a member's process (SIGSTOP): it handles nothing — no message, no timer, no disk
+   * completion — until {@link Simulation.resume}. The world keeps going.
+   *
+   * @param id - The member.
+   */
+  pause(id: ServerId): void {
+    const member = this.#member(id);
+    if (member.node === undefined || member.paused !== undefined) return;
+    this.#trace(id, "paused");
+    member.paused = [];
+  }
+
+  /**
+   * Resumes a paused member (SIGCONT): what happened meanwhile reaches it in order, and its timer
+   * fires once, as a coalesced interval timer would.
+   *
+   * @param id - The member.
+   */
+  resume(id: ServerId): void {
+    const member = this.#member(id);
+    const backlog = member.paused;
+    if (backlog === undefined) return;
+    this.#trace(id, "resumed");
+    member.paused = undefined;
+    let ticked = false;
+    for (const event of backlog) {
+      if (event.kind === "tick" && event.incarnation === member.incarnation) {
+        // Missed timer intervals coalesce into one.
+        if (ticked) continue;
+        ticked = true;
+      }
+      this.#handle(event);
+    }
   }
 
   /**
@@ -445,6 +497,13 @@ export class Simulation {
   }
 
   #handle(event: SimEvent): void {
+    if (event.kind !== "action") {
+      const target = this.#member(event.kind === "deliver" ? event.delivery.to : event.member);
+      if (target.paused !== undefined) {
+        target.paused.push(event);
+        return;
+      }
+    }
     switch (event.kind) {
       case "deliver": {
         const { delivery } = event;
