@@ -1,7 +1,14 @@
 /**
- * ZooKeeper's ZAB protocol for Node.js: the wire messages and codec, durable storage, and (as
- * they land) the pure protocol state machine, the replicated data tree, the server runtime and
- * the client.
+ * ZooKeeper's ZAB protocol for Node.js: the pure protocol state machine ({@link ZabNode}), the
+ * server runtime that drives it ({@link ZabServer}), the wire messages and their codec, and
+ * durable storage; the replicated data tree and the client follow as they land.
+ *
+ * How the pieces fit is described in the architecture notes:
+ * [overview](../../../docs/architecture/overview.md),
+ * [ZAB phase by phase](../../../docs/architecture/zab-phases.md),
+ * [durability](../../../docs/architecture/durability.md),
+ * [determinism](../../../docs/architecture/determinism.md) and
+ * [wire format](../../../docs/architecture/wire-format.md).
  *
  * @example
  * ```ts
@@ -11,70 +18,22 @@
  * @packageDocumentation
  */
 export { AssertionError, assert, assertNever } from "./assert.js";
+export {
+  decodeClientToMember,
+  decodeMemberToClient,
+  encodeClientToMember,
+  encodeMemberToClient,
+  SESSION_PASSWORD_BYTES,
+} from "./codec/client-codec.js";
+export { FRAME_BYTES_MAX_DEFAULT, type FrameDecodeOptions, PROTOCOL_VERSION } from "./codec/frame.js";
+export { decodePeerMessage, encodePeerMessage } from "./codec/peer-codec.js";
 export { ZabError, type ZabErrorCode } from "./errors.js";
-export {
-  type ElectionRound,
-  type Epoch,
-  electionRound,
-  epoch,
-  type ServerId,
-  type SessionId,
-  serverId,
-  sessionId,
-  UINT32_MAX,
-} from "./protocol/ids.js";
-export type {
-  Ack,
-  AckEpoch,
-  AckNewLeader,
-  Commit,
-  Diff,
-  FollowerInfo,
-  Inform,
-  LeaderInfo,
-  LearnerRole,
-  NewLeader,
-  Notification,
-  PeerMessage,
-  PeerState,
-  Ping,
-  Proposal,
-  Request,
-  Revalidate,
-  RevalidateReply,
-  Snap,
-  SnapChunk,
-  Trunc,
-  Txn,
-  UpToDate,
-} from "./protocol/messages.js";
-export {
-  compareZxid,
-  counterOf,
-  epochOf,
-  formatZxid,
-  ZXID_ZERO,
-  type Zxid,
-  zxid,
-  zxidFromBigInt,
-} from "./protocol/zxid.js";
-export type { ResolvedZabConfig, ZabConfig } from "./protocol/config.js";
-export { resolveZabConfig } from "./protocol/config.js";
-export { isNextZxid } from "./protocol/history.js";
-export type {
-  Applied,
-  ForwardedRequest,
-  NumberedWrite,
-  Outbound,
-  Phase,
-  Ready,
-  Role,
-  StorageWrite,
-  Transition,
-} from "./protocol/ready.js";
-export type { StateMachine } from "./protocol/state-machine.js";
-export { isBetterVote, isSameVote, type Vote } from "./protocol/vote.js";
-export { type ProposeResult, type RestoredState, ZabNode } from "./protocol/zab-node.js";
+export type { EpochStore } from "./ports/epoch-store.js";
+export { type Logger, silentLogger } from "./ports/logger.js";
+export type { PeerTransport, PeerTransportListener } from "./ports/peer-transport.js";
+export type { SkippedSnapshot, Snapshot, SnapshotLoad, SnapshotStore } from "./ports/snapshot-store.js";
+export type { OpenedStorage, PurgeResult, RecoveryEvent, Storage, StorageRecovery } from "./ports/storage.js";
+export type { TxnLog, TxnLogReadRange } from "./ports/txn-log.js";
 export type {
   AddWatchMode,
   AddWatchOp,
@@ -117,26 +76,75 @@ export type {
   Stat,
   SyncOp,
   SyncResult,
-  WatcherType,
   WatchEvent,
   WatchEventType,
+  WatcherType,
 } from "./protocol/client-messages.js";
+export type { ResolvedZabConfig, ZabConfig } from "./protocol/config.js";
+export { resolveZabConfig } from "./protocol/config.js";
+export { isNextZxid } from "./protocol/history.js";
 export {
-  decodeClientToMember,
-  decodeMemberToClient,
-  encodeClientToMember,
-  encodeMemberToClient,
-  SESSION_PASSWORD_BYTES,
-} from "./codec/client-codec.js";
-export { FRAME_BYTES_MAX_DEFAULT, type FrameDecodeOptions, PROTOCOL_VERSION } from "./codec/frame.js";
-export { decodePeerMessage, encodePeerMessage } from "./codec/peer-codec.js";
-export type { PeerTransport, PeerTransportListener } from "./ports/peer-transport.js";
-export { type Logger, silentLogger } from "./ports/logger.js";
+  type Brand,
+  type ElectionRound,
+  type Epoch,
+  electionRound,
+  epoch,
+  type ServerId,
+  type SessionId,
+  serverId,
+  sessionId,
+  UINT32_MAX,
+} from "./protocol/ids.js";
+export type {
+  Ack,
+  AckEpoch,
+  AckNewLeader,
+  Commit,
+  Diff,
+  FollowerInfo,
+  Inform,
+  LeaderInfo,
+  LearnerRole,
+  NewLeader,
+  Notification,
+  PeerMessage,
+  PeerState,
+  Ping,
+  Proposal,
+  Request,
+  Revalidate,
+  RevalidateReply,
+  Snap,
+  SnapChunk,
+  Trunc,
+  Txn,
+  UpToDate,
+} from "./protocol/messages.js";
+export type {
+  Applied,
+  ForwardedRequest,
+  NumberedWrite,
+  Outbound,
+  Phase,
+  Ready,
+  Role,
+  StorageWrite,
+  Transition,
+} from "./protocol/ready.js";
+export type { StateMachine } from "./protocol/state-machine.js";
+export { isBetterVote, isSameVote, type Vote } from "./protocol/vote.js";
+export { type ProposeResult, type RestoredState, ZabNode } from "./protocol/zab-node.js";
+export {
+  compareZxid,
+  counterOf,
+  epochOf,
+  formatZxid,
+  ZXID_ZERO,
+  type Zxid,
+  zxid,
+  zxidFromBigInt,
+} from "./protocol/zxid.js";
 export { ZabServer, type ZabServerOptions, type ZabServerStatus } from "./server/zab-server.js";
-export type { EpochStore } from "./ports/epoch-store.js";
-export type { SkippedSnapshot, Snapshot, SnapshotLoad, SnapshotStore } from "./ports/snapshot-store.js";
-export type { OpenedStorage, PurgeResult, RecoveryEvent, Storage, StorageRecovery } from "./ports/storage.js";
-export type { TxnLog, TxnLogReadRange } from "./ports/txn-log.js";
 export {
   type FileStorage,
   type FileStorageOptions,
@@ -144,5 +152,9 @@ export {
   openFileStorage,
 } from "./storage/file-storage.js";
 export type { FileTxnLogStats } from "./storage/file-txn-log.js";
-export { type MemoryCrashOptions, MemoryDataDir, type MemoryDataDirOptions } from "./storage/memory-data-dir.js";
+export {
+  type MemoryCrashOptions,
+  MemoryDataDir,
+  type MemoryDataDirOptions,
+} from "./storage/memory-data-dir.js";
 export { type MemoryStorageOptions, openMemoryStorage } from "./storage/memory-storage.js";

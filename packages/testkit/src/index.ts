@@ -20,7 +20,7 @@
  */
 export { type DigestApplied, DigestStateMachine } from "./sim/digest-state-machine.js";
 export { percentile, summarizeElectionTimes } from "./sim/election-stats.js";
-export { EventQueue } from "./sim/event-queue.js";
+export { EventQueue, type TimedEvent } from "./sim/event-queue.js";
 export { HistoryChecker, InvariantViolation } from "./sim/invariants.js";
 export { SeededRandom } from "./sim/random.js";
 export {
@@ -31,5 +31,11 @@ export {
 } from "./sim/random-run.js";
 export { type InFlightWrite, SimDisk } from "./sim/sim-disk.js";
 export { type Delivery, SimNetwork } from "./sim/sim-network.js";
-export { type LeadershipRecord, Simulation, type SimulationOptions } from "./sim/simulation.js";
+export {
+  type DelayRange,
+  type LeadershipRecord,
+  type MembershipOverride,
+  Simulation,
+  type SimulationOptions,
+} from "./sim/simulation.js";
 export { MemoryNetwork, type MemoryNetworkOptions } from "./transport/memory-network.js";

@@ -19,7 +19,7 @@ import { ZXID_ZERO } from "./zxid.js";
 /**
  * The leader an election settled on.
  *
- * @since 0.1.0
+ * @internal
  */
 export interface ElectionOutcome {
   /** The vote that won. */
@@ -42,7 +42,7 @@ interface ReceivedVote {
  * {@link FastLeaderElection.receive} for every notification and {@link FastLeaderElection.tick}
  * for time. Both return the outcome once the election is decided. Notifications go out through the
  * `send` function given at construction.
- * @since 0.1.0
+ * @internal
  */
 export class FastLeaderElection {
   #round: ElectionRound = 0n as ElectionRound;

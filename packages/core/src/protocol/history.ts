@@ -33,7 +33,7 @@ export function isNextZxid(previous: Zxid, next: Zxid): boolean {
  * before `committed` is ever truncated. Applied, committed transactions are pruned from the front
  * once more than `retainedMax` are kept; the leader syncs lagging learners by DIFF from what is
  * kept and by SNAP otherwise.
- * @since 0.1.0
+ * @internal
  */
 export class History {
   #base: Zxid;
@@ -170,6 +170,7 @@ export class History {
    * @returns The transactions to apply, in zxid order.
    */
   takeApplicable(): Txn[] {
+    // biome-ignore lint/complexity/useMathMinMax: zxids are bigints, and Math.min throws a TypeError on a bigint.
     const upTo = this.#committed < this.#durable ? this.#committed : this.#durable;
     const start = this.#appliedCount;
     while ((this.#txns[this.#appliedCount]?.zxid ?? upTo + 1n) <= upTo) this.#appliedCount += 1;

@@ -10,7 +10,7 @@ import type { Epoch, ServerId } from "./ids.js";
 import { UINT32_MAX } from "./ids.js";
 import type { AckEpoch, FollowerInfo, LearnerRole, PeerMessage, Txn } from "./messages.js";
 import type { RoleContext } from "./role-context.js";
-import { type Zxid, ZXID_ZERO, zxid } from "./zxid.js";
+import { ZXID_ZERO, type Zxid, zxid } from "./zxid.js";
 
 /** How far one learner has come with this leader. */
 type LearnerStage =
@@ -56,7 +56,7 @@ export type LeaderProposeResult =
  */
 export class Leader {
   readonly #learners = new Map<ServerId, LearnerHandle>();
-  /** Voters whose FOLLOWERINFO counts towards choosing the epoch, with their accepted epochs. */
+  /** Learners whose FOLLOWERINFO arrived before the epoch was chosen, with their accepted epochs: the epoch exceeds all of them, and it is chosen once the voters among them (and the leader) form a quorum. */
   readonly #connecting = new Map<ServerId, Epoch>();
   readonly #epochAckers = new Set<ServerId>();
   readonly #newLeaderAckers = new Set<ServerId>();

@@ -12,7 +12,7 @@ import type { ServerId } from "./ids.js";
  * @remarks
  * An ensemble of 2f + 1 voters tolerates f failures: a quorum is f + 1 votes (2 of 3, 3 of 5).
  * Observers never count.
- * @since 0.1.0
+ * @internal
  */
 export class MajorityQuorum {
   /** The voting members, sorted ascending. */

@@ -9,11 +9,22 @@ import type { Zxid } from "./zxid.js";
 /**
  * A proposal for who should lead: the candidate with its last logged zxid and current epoch.
  *
+ * @remarks
+ * The zxid and epoch describe the candidate's history, not the voter's: a member that adopts a
+ * better vote copies all three fields, so members that agree hold equal votes. Compare votes with
+ * {@link isBetterVote} and {@link isSameVote}.
  * @since 0.1.0
  */
 export interface Vote {
+  /** The candidate: the voter that should lead. */
   readonly leader: ServerId;
+  /** The candidate's last logged zxid, durable or not: the second key of the vote order. */
   readonly zxid: Zxid;
+  /**
+   * The candidate's current epoch: the first key of the vote order. A candidate with a higher
+   * current epoch completed synchronization with a later leader, so its history is preferred even
+   * over a longer log kept under an older current epoch.
+   */
   readonly peerEpoch: Epoch;
 }
 

@@ -38,13 +38,33 @@ import { formatZxid, ZXID_ZERO, type Zxid } from "./zxid.js";
 /**
  * What a member recovered from its storage at start-up.
  *
+ * @remarks
+ * Everything in it is taken as durable. Whether the logged transactions are committed is not
+ * known yet: the node applies them only once a leader's COMMIT (or its own quorum, as leader)
+ * says so. {@link ZabServer.start} builds this from a {@link StorageRecovery} and the log.
  * @since 0.1.0
  */
 export interface RestoredState {
+  /**
+   * The durable accepted epoch (ZAB's `acceptedEpoch`: the highest epoch this member promised to
+   * a prospective leader, or chose as leader). The constructor throws `Corrupt` when it is below
+   * `currentEpoch`.
+   */
   readonly acceptedEpoch: Epoch;
+  /**
+   * The durable current epoch (ZAB's `currentEpoch`, the epoch of the last leader this member
+   * fully synchronized with). It becomes the `peerEpoch` of the member's own vote.
+   */
   readonly currentEpoch: Epoch;
   /** The newest valid snapshot, if any. */
-  readonly snapshot?: { readonly zxid: Zxid; readonly data: Uint8Array } | undefined;
+  readonly snapshot?:
+    | {
+        /** The last transaction the snapshot includes; the history starts after it. */
+        readonly zxid: Zxid;
+        /** The serialized state, handed to {@link StateMachine.restore} before anything else. */
+        readonly data: Uint8Array;
+      }
+    | undefined;
   /** Every durable logged transaction after the snapshot, in zxid order. */
   readonly txns: readonly Txn[];
 }
@@ -60,9 +80,31 @@ export interface RestoredState {
  * @since 0.1.0
  */
 export type ProposeResult =
-  | { readonly kind: "proposed"; readonly zxid: Zxid }
-  | { readonly kind: "forwarded"; readonly requestId: bigint }
-  | { readonly kind: "rejected"; readonly reason: "notReady" | "throttled" };
+  | {
+      /** This member leads in broadcast: it logged the transaction and sent it to its followers. */
+      readonly kind: "proposed";
+      /**
+       * The zxid the leader assigned; the transaction shows up in {@link Ready.applied} under this
+       * zxid once a quorum holds it durably.
+       */
+      readonly zxid: Zxid;
+    }
+  | {
+      /** This member is a follower in broadcast: it sent the command to its leader as a REQUEST. */
+      readonly kind: "forwarded";
+      /** The {@link Request.requestId} the REQUEST carries. */
+      readonly requestId: bigint;
+    }
+  | {
+      /** Nothing was proposed or sent. */
+      readonly kind: "rejected";
+      /**
+       * `notReady` when this member is not a leader or follower in broadcast (an observer never
+       * is, and a leader whose zxid counter reached `zxidCounterMax` steps down); `throttled`
+       * when the leader already has `pendingProposalsMax` uncommitted proposals.
+       */
+      readonly reason: "notReady" | "throttled";
+    };
 
 interface PendingWrite {
   readonly id: number;
@@ -132,6 +174,9 @@ export class ZabNode<Result = unknown> {
   #transitions: Transition[] = [];
 
   /**
+   * Restores a member from what its storage recovered and starts it looking for a leader: its
+   * first {@link ZabNode.ready} holds the election notifications to send.
+   *
    * @param config - Membership and tick settings.
    * @param stateMachine - The replicated state machine; the node restores and applies to it.
    * @param restored - What storage recovered.
@@ -271,7 +316,12 @@ export class ZabNode<Result = unknown> {
   /**
    * Reports that every write up to and including `writeId` is durable.
    *
+   * @remarks
+   * This is what releases acknowledgements (ACK, ACKEPOCH, the ACK of NEWLEADER) and lets
+   * committed transactions be applied. Reporting the same id again is harmless.
    * @param writeId - The id of the last completed write, from {@link Ready.writes}.
+   * @throws {@link AssertionError} when `writeId` was never issued or is below an id already
+   *   reported: the runtime broke the write order.
    */
   persisted(writeId: number): void {
     assert(writeId <= this.#nextWriteId - 1, `write ${writeId} was never issued`);

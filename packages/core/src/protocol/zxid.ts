@@ -7,14 +7,14 @@
  * @module
  */
 import { ZabError } from "../errors.js";
-import { type Epoch, UINT32_MAX } from "./ids.js";
+import { type Brand, type Epoch, UINT32_MAX } from "./ids.js";
 
 /**
  * A transaction id, exact: `(epoch << 32) | counter`.
  *
  * @since 0.1.0
  */
-export type Zxid = bigint & { readonly __brand: "Zxid" };
+export type Zxid = bigint & Brand<"Zxid">;
 
 /**
  * The zxid before any transaction: epoch 0, counter 0.

@@ -15,14 +15,14 @@ import { ZabError } from "../errors.js";
 import type { Logger } from "../ports/logger.js";
 import { silentLogger } from "../ports/logger.js";
 import type { PeerTransport } from "../ports/peer-transport.js";
-import type { Storage, StorageRecovery } from "../ports/storage.js";
+import type { OpenedStorage, Storage } from "../ports/storage.js";
 import type { ZabConfig } from "../protocol/config.js";
 import type { Epoch, ServerId } from "../protocol/ids.js";
 import type { Txn } from "../protocol/messages.js";
 import type { NumberedWrite, Phase, Ready, Role } from "../protocol/ready.js";
 import type { StateMachine } from "../protocol/state-machine.js";
 import { ZabNode } from "../protocol/zab-node.js";
-import { formatZxid, type Zxid, ZXID_ZERO } from "../protocol/zxid.js";
+import { formatZxid, ZXID_ZERO, type Zxid } from "../protocol/zxid.js";
 
 /**
  * Settings of a {@link ZabServer}.
@@ -33,8 +33,12 @@ import { formatZxid, type Zxid, ZXID_ZERO } from "../protocol/zxid.js";
 export interface ZabServerOptions<Result> extends ZabConfig {
   /** Milliseconds per protocol tick. Default 50. */
   readonly tickMs?: number;
-  /** The opened storage and what its recovery found (from `openFileStorage` or `openMemoryStorage`). */
-  readonly storage: { readonly storage: Storage; readonly recovery: StorageRecovery };
+  /**
+   * The opened storage and what its recovery found, as {@link openFileStorage} or
+   * {@link openMemoryStorage} return them. The server owns the storage from now on and closes it
+   * on close.
+   */
+  readonly storage: OpenedStorage;
   /** The transport to the other members. The server owns it and disposes it on close. */
   readonly transport: PeerTransport;
   /** The replicated state machine. */
@@ -48,16 +52,30 @@ export interface ZabServerOptions<Result> extends ZabConfig {
 /**
  * A point-in-time view of a member, as `zab status` shows it.
  *
+ * @remarks
+ * A snapshot: a new object on every read of {@link ZabServer.status}, not updated afterwards.
+ * `appliedZxid ≤ committedZxid ≤ lastLoggedZxid` always holds.
  * @since 0.1.0
  */
 export interface ZabServerStatus {
+  /** This member's id. */
   readonly id: ServerId;
+  /** What the member is doing: looking for a leader, following, leading or observing. */
   readonly role: Role;
+  /** Where it is within that role; it serves only in `broadcast`. */
   readonly phase: Phase;
+  /** The leader it follows or is, once the election decided; `undefined` while looking. */
   readonly leader: ServerId | undefined;
+  /**
+   * The epoch of the leadership it takes part in: for a leader once it chose the epoch, for a
+   * learner once LEADERINFO arrived; `undefined` before that.
+   */
   readonly epoch: Epoch | undefined;
+  /** The last zxid in the local log, whether or not it is durable or committed yet. */
   readonly lastLoggedZxid: Zxid;
+  /** Everything up to this zxid is known to be committed. */
   readonly committedZxid: Zxid;
+  /** The state machine reflects every transaction up to this zxid, and no later one. */
   readonly appliedZxid: Zxid;
 }
 
@@ -104,7 +122,10 @@ export class ZabServer<Result> implements AsyncDisposable {
   readonly #closedPromise: Promise<void>;
   #markClosed: () => void = () => {};
 
-  private constructor(options: ZabServerOptions<Result>, restored: ConstructorParameters<typeof ZabNode<Result>>[2]) {
+  private constructor(
+    options: ZabServerOptions<Result>,
+    restored: ConstructorParameters<typeof ZabNode<Result>>[2],
+  ) {
     this.#storage = options.storage.storage;
     this.#transport = options.transport;
     this.#logger = options.logger ?? silentLogger;
@@ -126,14 +147,24 @@ export class ZabServer<Result> implements AsyncDisposable {
    */
   static async start<Result>(options: ZabServerOptions<Result>): Promise<ZabServer<Result>> {
     const { storage, recovery } = options.storage;
-    const txns: Txn[] = [];
-    for await (const txn of storage.log.read({ fromExclusive: recovery.snapshot?.zxid ?? ZXID_ZERO })) txns.push(txn);
-    const server = new ZabServer(options, {
-      acceptedEpoch: storage.epochs.acceptedEpoch,
-      currentEpoch: storage.epochs.currentEpoch,
-      snapshot: recovery.snapshot,
-      txns,
-    });
+    let server: ZabServer<Result>;
+    try {
+      const txns: Txn[] = [];
+      for await (const txn of storage.log.read({ fromExclusive: recovery.snapshot?.zxid ?? ZXID_ZERO })) {
+        txns.push(txn);
+      }
+      server = new ZabServer(options, {
+        acceptedEpoch: storage.epochs.acceptedEpoch,
+        currentEpoch: storage.epochs.currentEpoch,
+        snapshot: recovery.snapshot,
+        txns,
+      });
+    } catch (error) {
+      // A member that cannot start still releases its directory lock and its transport.
+      await options.transport[Symbol.asyncDispose]();
+      await storage.close();
+      throw error;
+    }
     server.#run(options.tickMs ?? 50);
     return server;
   }
@@ -166,6 +197,12 @@ export class ZabServer<Result> implements AsyncDisposable {
   /**
    * Proposes a command. Only the leader of an established epoch accepts.
    *
+   * @remarks
+   * On a follower in broadcast the node forwards the command to its leader as a REQUEST before
+   * this method rejects with `"Unavailable"`, so the command may still be committed. The promise
+   * settles on the leader once the transaction is committed and applied locally, which implies a
+   * quorum holds it durably. A `signal` that is already aborted makes the call throw its
+   * `reason` synchronously rather than return a rejected promise.
    * @param payload - The state machine command.
    * @param options - `signal` to stop waiting (the proposal itself may still commit).
    * @returns Its zxid and what applying it returned here, once committed and applied.
@@ -173,25 +210,54 @@ export class ZabServer<Result> implements AsyncDisposable {
    * `"Throttled"` when too many proposals are pending, `"ConnectionLoss"` when leadership was lost
    * before the outcome was known, `"Aborted"` when `signal` fired, `"Closed"` after close.
    */
-  propose(payload: Uint8Array, options: { readonly signal?: AbortSignal } = {}): Promise<{ zxid: Zxid; result: Result }> {
+  propose(
+    payload: Uint8Array,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<{
+    /** The zxid the leader assigned to the transaction. */
+    zxid: Zxid;
+    /** What {@link StateMachine.apply} returned when this member applied the transaction. */
+    result: Result;
+  }> {
     if (this.#closed) return Promise.reject(new ZabError("Closed", "the server is closed"));
-    options.signal?.throwIfAborted();
-    const outcome = this.#node.propose(payload);
+    const signal = options.signal;
+    if (signal?.aborted === true) {
+      return Promise.reject(new ZabError("Aborted", "aborted before proposing", { cause: signal.reason }));
+    }
+    const node = this.#node;
+    if (node.role !== "leading" || node.phase !== "broadcast") {
+      // Only an established leader takes proposals here. Forwarding a client's write to the
+      // leader comes with sessions, which let the member match the outcome to the request.
+      return Promise.reject(
+        new ZabError("Unavailable", `member ${node.id} does not lead (${node.role}/${node.phase})`),
+      );
+    }
+    const outcome = node.propose(payload);
     this.#flush();
     if (outcome.kind !== "proposed") {
-      const code = outcome.kind === "rejected" && outcome.reason === "throttled" ? "Throttled" : "Unavailable";
-      return Promise.reject(new ZabError(code, `member ${this.#node.id} cannot propose (${this.#node.role}/${this.#node.phase})`));
+      const throttled = outcome.kind === "rejected" && outcome.reason === "throttled";
+      return Promise.reject(
+        new ZabError(
+          throttled ? "Throttled" : "Unavailable",
+          `member ${node.id} cannot propose now (${node.role}/${node.phase})`,
+        ),
+      );
     }
+    const zxid = outcome.zxid;
     return new Promise((resolve, reject) => {
-      const onAbort = () => reject(new ZabError("Aborted", "stopped waiting for the proposal", { cause: options.signal?.reason }));
-      options.signal?.addEventListener("abort", onAbort, { once: true });
-      this.#pendingProposals.set(outcome.zxid, {
+      const onAbort = () => {
+        // The proposal itself may still commit; only the wait ends.
+        this.#pendingProposals.delete(zxid);
+        reject(new ZabError("Aborted", "stopped waiting for the proposal", { cause: signal?.reason }));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#pendingProposals.set(zxid, {
         resolve: (value) => {
-          options.signal?.removeEventListener("abort", onAbort);
+          signal?.removeEventListener("abort", onAbort);
           resolve(value);
         },
         reject: (error) => {
-          options.signal?.removeEventListener("abort", onAbort);
+          signal?.removeEventListener("abort", onAbort);
           reject(error);
         },
       });
@@ -229,7 +295,10 @@ export class ZabServer<Result> implements AsyncDisposable {
           message = decodePeerMessage(frame);
         } catch (error) {
           // A frame that does not decode closes that channel only.
-          this.#logger.warn({ peer: from, error: String(error) }, "dropping a peer that sent an undecodable frame");
+          this.#logger.warn(
+            { peer: from, error: String(error) },
+            "dropping a peer that sent an undecodable frame",
+          );
           this.#transport.disconnect(from);
           return;
         }
@@ -259,7 +328,12 @@ export class ZabServer<Result> implements AsyncDisposable {
   #execute(ready: Ready<Result>): void {
     for (const transition of ready.transitions) {
       this.#logger.info(
-        { role: transition.role, phase: transition.phase, leader: transition.leader, epoch: transition.epoch },
+        {
+          role: transition.role,
+          phase: transition.phase,
+          leader: transition.leader,
+          epoch: transition.epoch,
+        },
         transition.reason,
       );
       if (transition.role !== "leading") {
@@ -281,7 +355,13 @@ export class ZabServer<Result> implements AsyncDisposable {
       this.#logger.warn({ peer }, `closing the channel to ${peer}: ${reason}`);
       this.#transport.disconnect(peer);
     }
-    for (const request of ready.requests) this.#node.propose(request.payload);
+    for (const request of ready.requests) {
+      const outcome = this.#node.propose(request.payload);
+      if (outcome.kind !== "proposed") {
+        // The learner's client learns nothing back and times out, as with a lost request.
+        this.#logger.warn({ peer: request.from, reason: outcome.kind }, "dropping a forwarded request");
+      }
+    }
   }
 
   /**

@@ -96,7 +96,9 @@ export async function scanLog(dir: string, names: readonly string[]): Promise<Lo
       nameZxid: entry.nameZxid,
       isLast: index === entries.length - 1,
     });
-    if (scan.tornBytes > 0) {
+    // An empty last file is a segment whose creation the crash interrupted before a byte was
+    // written: torn too, and it must go, or the next roll to that name would find it in the way.
+    if (scan.tornBytes > 0 || scan.header === undefined) {
       tornTail = {
         name: entry.name,
         offset: scan.validBytes,

@@ -12,6 +12,18 @@ interface Entry<T> {
 }
 
 /**
+ * An event taken from an {@link EventQueue}.
+ *
+ * @since 0.1.0
+ */
+export interface TimedEvent<T> {
+  /** When it is due, in the queue's time unit. */
+  readonly at: number;
+  /** The event itself. */
+  readonly value: T;
+}
+
+/**
  * A binary min-heap keyed by (time, insertion sequence).
  *
  * @since 0.1.0
@@ -50,7 +62,7 @@ export class EventQueue<T> {
   }
 
   /** @returns The earliest event with its time, or `undefined` when empty. */
-  pop(): { readonly at: number; readonly value: T } | undefined {
+  pop(): TimedEvent<T> | undefined {
     const top = this.#heap[0];
     const last = this.#heap.pop();
     if (top === undefined || last === undefined) return undefined;

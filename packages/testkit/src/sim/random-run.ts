@@ -35,8 +35,11 @@ export interface RandomRunOptions {
  * @since 0.1.0
  */
 export interface RandomRunReport {
+  /** The seed the run was drawn from; it replays the run exactly. */
   readonly seed: number;
+  /** How many voting members the seed chose. */
   readonly voters: number;
+  /** How many observers the seed chose. */
   readonly observers: number;
   /** Transactions committed over the run. */
   readonly committed: number;
@@ -165,7 +168,14 @@ function measureFailover(sim: Simulation, livenessMs: number): number {
 
 type Weights = Readonly<
   Record<
-    "crash" | "partition" | "oneWay" | "breakChannel" | "isolateLeader" | "powerLoss" | "silentPartition" | "pause",
+    | "crash"
+    | "partition"
+    | "oneWay"
+    | "breakChannel"
+    | "isolateLeader"
+    | "powerLoss"
+    | "silentPartition"
+    | "pause",
     number
   >
 >;
@@ -194,7 +204,10 @@ function injectFault(sim: Simulation, weights: Weights): boolean {
         for (const id of ids) sim.restart(id);
       },
     ],
-    [weights.silentPartition, () => sim.partition([ids.filter(() => sim.random.chance(0.5))], { silent: true })],
+    [
+      weights.silentPartition,
+      () => sim.partition([ids.filter(() => sim.random.chance(0.5))], { silent: true }),
+    ],
     [
       weights.pause,
       () => {

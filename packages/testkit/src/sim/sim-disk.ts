@@ -24,8 +24,11 @@ import {
  * @since 0.1.0
  */
 export interface InFlightWrite {
+  /** The id the member gave the write; reported back through `ZabNode.persisted`. */
   readonly id: number;
+  /** What to write. */
   readonly write: StorageWrite;
+  /** The virtual time at which it becomes durable; never before the write issued ahead of it. */
   readonly completesAt: number;
 }
 

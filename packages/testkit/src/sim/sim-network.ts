@@ -13,9 +13,13 @@ import type { PeerMessage, ServerId } from "@zab/core";
  * @since 0.1.0
  */
 export interface Delivery {
+  /** The sender. */
   readonly from: ServerId;
+  /** The receiver. */
   readonly to: ServerId;
+  /** What is delivered. */
   readonly message: PeerMessage;
+  /** The virtual time of delivery; never before the previous delivery on the same channel. */
   readonly at: number;
   /** The channel incarnation it travels on; a break invalidates it. */
   readonly incarnation: number;

@@ -33,6 +33,28 @@ import { SimDisk } from "./sim-disk.js";
 import { type Delivery, SimNetwork } from "./sim-network.js";
 
 /**
+ * A range of virtual milliseconds, drawn uniformly per message or write.
+ *
+ * @since 0.1.0
+ */
+export interface DelayRange {
+  /** The shortest delay. */
+  readonly min: number;
+  /** The longest delay (inclusive). */
+  readonly max: number;
+}
+
+/**
+ * One member's deliberately wrong view of the membership.
+ *
+ * @since 0.1.0
+ */
+export interface MembershipOverride {
+  /** The voters this member believes in. */
+  readonly voters: readonly ServerId[];
+}
+
+/**
  * The shape and fault model of a simulated ensemble.
  *
  * @since 0.1.0
@@ -47,9 +69,9 @@ export interface SimulationOptions {
   /** Virtual milliseconds per tick. Default 10. */
   readonly tickMs?: number;
   /** One-way message delay range in virtual ms. Default 1 to 4. */
-  readonly messageDelayMs?: { readonly min: number; readonly max: number };
+  readonly messageDelayMs?: DelayRange;
   /** Durable write (fsync) delay range in virtual ms. Default 1 to 6. */
-  readonly fsyncDelayMs?: { readonly min: number; readonly max: number };
+  readonly fsyncDelayMs?: DelayRange;
   /** Tick settings for every member. */
   readonly zab?: Omit<ZabConfig, "id" | "voters" | "observers">;
   /**
@@ -58,7 +80,7 @@ export interface SimulationOptions {
    */
   readonly lieAboutFsync?: boolean;
   /** Overrides one member's view of the membership (a deliberately broken variant). Test use only. */
-  readonly membershipOf?: (id: ServerId) => { readonly voters: readonly ServerId[] } | undefined;
+  readonly membershipOf?: (id: ServerId) => MembershipOverride | undefined;
   /** Receives one line per event, for debugging a failing seed. */
   readonly trace?: (line: string) => void;
 }
@@ -92,8 +114,11 @@ type SimEvent =
  * @since 0.1.0
  */
 export interface LeadershipRecord {
+  /** The virtual time the leader established its epoch. */
   readonly at: number;
+  /** The leader. */
   readonly leader: ServerId;
+  /** The epoch it established. */
   readonly epoch: Epoch;
 }
 
@@ -103,9 +128,12 @@ export interface LeadershipRecord {
  * @since 0.1.0
  */
 export class Simulation {
+  /** The options in force, defaults filled in. */
   readonly options: Required<Omit<SimulationOptions, "membershipOf" | "zab" | "trace">> &
     Pick<SimulationOptions, "membershipOf" | "zab" | "trace">;
+  /** The safety invariants, checked on every applied transaction and role change. */
   readonly checker = new HistoryChecker();
+  /** The channels between members, with their partitions. */
   readonly network = new SimNetwork();
   /** Every leadership established, in order. */
   readonly leaderships: LeadershipRecord[] = [];

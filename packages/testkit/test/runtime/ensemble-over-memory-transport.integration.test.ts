@@ -21,7 +21,11 @@ afterEach(async () => {
 
 const machines = new Map<ServerId, DigestStateMachine>();
 
-async function startMember(network: MemoryNetwork, id: ServerId, dir: string): Promise<ZabServer<DigestApplied>> {
+async function startMember(
+  network: MemoryNetwork,
+  id: ServerId,
+  dir: string,
+): Promise<ZabServer<DigestApplied>> {
   const machine = new DigestStateMachine();
   machines.set(id, machine);
   return ZabServer.start<DigestApplied>({
@@ -44,7 +48,9 @@ async function until<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise
   }
 }
 
-function leaderOf(servers: ReadonlyMap<ServerId, ZabServer<DigestApplied>>): ZabServer<DigestApplied> | undefined {
+function leaderOf(
+  servers: ReadonlyMap<ServerId, ZabServer<DigestApplied>>,
+): ZabServer<DigestApplied> | undefined {
   for (const server of servers.values()) {
     const { role, phase } = server.status;
     if (role === "leading" && phase === "broadcast") return server;
@@ -88,7 +94,9 @@ describe("a three-member ensemble on the real runtime", () => {
       const restarted = await startMember(network, oldId, oldDir);
       servers.set(oldId, restarted);
       const target = second.status.committedZxid;
-      await until(() => ([...servers.values()].every((server) => server.status.appliedZxid >= target) ? true : undefined));
+      await until(() =>
+        [...servers.values()].every((server) => server.status.appliedZxid >= target) ? true : undefined,
+      );
       const states = [...servers.values()].map((server) => server.status.appliedZxid);
       expect(new Set(states).size).toBe(1);
       // Same zxid, same state: the restarted member replayed and synced exactly the same history.

@@ -43,33 +43,33 @@ describe("a leader nobody hears from anymore", () => {
   it.each([
     { voters: 3, seed: 9_101 },
     { voters: 5, seed: 9_102 },
-  ])("paused leader among $voters voters: the others elect a new one; it rejoins without committing alone", ({
-    voters,
-    seed,
-  }) => {
-    const { sim, leader: frozen } = startEnsemble({ seed, voters });
-    commitWrites(sim, 5);
-    const oldEpoch = sim.node(frozen)?.epoch ?? 0;
-    sim.pause(frozen);
-    const others = sim.memberIds.filter((id) => id !== frozen);
-    // The followers hear nothing, and nobody closes their channel: only their timeouts help.
-    const newLeader = electedWithout(sim, others, frozen);
-    expect(sim.node(newLeader)?.epoch ?? 0).toBeGreaterThan(oldEpoch);
-    const committedDuringPause = commitWrites(sim, 10);
-    // The frozen leader wakes up still believing it leads, and takes writes as a leader.
-    sim.resume(frozen);
-    expect(sim.node(frozen)?.role).toBe("leading");
-    const stale = proposeAsStaleLeader(sim, frozen, 5);
-    expect(stale.length).toBe(5);
-    settle(sim, sim.memberIds, 5_000);
-    sim.run(200);
-    for (const payload of committedDuringPause) expect(sim.checker.isCommitted(payload)).toBe(true);
-    // It had no quorum behind it: none of those writes may ever commit.
-    for (const payload of stale) expect(sim.checker.isCommitted(payload)).toBe(false);
-    expect(sim.node(frozen)?.leader).toBe(newLeader);
-    expectConverged(sim);
-    expectOneLeaderPerEpoch(sim);
-  });
+  ])(
+    "paused leader among $voters voters: the others elect a new one; it rejoins without committing alone",
+    ({ voters, seed }) => {
+      const { sim, leader: frozen } = startEnsemble({ seed, voters });
+      commitWrites(sim, 5);
+      const oldEpoch = sim.node(frozen)?.epoch ?? 0;
+      sim.pause(frozen);
+      const others = sim.memberIds.filter((id) => id !== frozen);
+      // The followers hear nothing, and nobody closes their channel: only their timeouts help.
+      const newLeader = electedWithout(sim, others, frozen);
+      expect(sim.node(newLeader)?.epoch ?? 0).toBeGreaterThan(oldEpoch);
+      const committedDuringPause = commitWrites(sim, 10);
+      // The frozen leader wakes up still believing it leads, and takes writes as a leader.
+      sim.resume(frozen);
+      expect(sim.node(frozen)?.role).toBe("leading");
+      const stale = proposeAsStaleLeader(sim, frozen, 5);
+      expect(stale.length).toBe(5);
+      settle(sim, sim.memberIds, 5_000);
+      sim.run(200);
+      for (const payload of committedDuringPause) expect(sim.checker.isCommitted(payload)).toBe(true);
+      // It had no quorum behind it: none of those writes may ever commit.
+      for (const payload of stale) expect(sim.checker.isCommitted(payload)).toBe(false);
+      expect(sim.node(frozen)?.leader).toBe(newLeader);
+      expectConverged(sim);
+      expectOneLeaderPerEpoch(sim);
+    },
+  );
 
   it("silent partition of the leader: followers time out, elect anew, and the old leader converges on heal", () => {
     const { sim, leader: cutOff } = startEnsemble({ seed: 9_103, voters: 3 });

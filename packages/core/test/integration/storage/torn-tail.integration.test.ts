@@ -117,4 +117,22 @@ describe("torn final record", () => {
     expect(await readdir(dir.path)).not.toContain(torn.split("/").at(-1));
     await storage.close();
   });
+
+  it("removes an empty new segment (killed between creating the file and writing it), so the roll can redo it", async () => {
+    await using dir = await tempDir();
+    // Records big enough that a handful fill a segment, so appending after recovery rolls.
+    const big = (n: number): Txn => ({ ...txnAt(n), payload: new Uint8Array(20 * 1024).fill(n) });
+    const txns = [1, 2, 3].map(big);
+    await writeLog(dir.path, txns);
+    const empty = join(dir.path, `log.${big(4).zxid.toString(16).padStart(16, "0")}`);
+    await writeFile(empty, new Uint8Array());
+    const { storage, recovery } = await reopenAndCheck(dir.path, txns);
+    expect(recovery.events).toEqual([{ kind: "tornTailCut", file: empty, offset: 0, bytesRemoved: 0, fileRemoved: true }]);
+    // Record 4 does not fit in the first segment: the log rolls to exactly the removed name.
+    storage.log.append([big(4), big(5)]);
+    await storage.log.sync();
+    await storage.close();
+    const again = await reopenAndCheck(dir.path, [1, 2, 3, 4, 5].map(big));
+    await again.storage.close();
+  });
 });

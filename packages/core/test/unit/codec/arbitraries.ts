@@ -8,6 +8,8 @@
 
 import fc from "fast-check";
 import { expect } from "vitest";
+import { SESSION_PASSWORD_BYTES } from "../../../src/codec/client-codec.js";
+import { ZabError, type ZabErrorCode } from "../../../src/errors.js";
 import type {
   AddWatchMode,
   CheckOp,
@@ -24,8 +26,6 @@ import type {
   WatchEventType,
   WatcherType,
 } from "../../../src/protocol/client-messages.js";
-import { SESSION_PASSWORD_BYTES } from "../../../src/codec/client-codec.js";
-import { ZabError, type ZabErrorCode } from "../../../src/errors.js";
 import {
   type ElectionRound,
   type Epoch,

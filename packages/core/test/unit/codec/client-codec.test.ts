@@ -12,6 +12,13 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import {
+  decodeClientToMember,
+  decodeMemberToClient,
+  encodeClientToMember,
+  encodeMemberToClient,
+} from "../../../src/codec/client-codec.js";
+import { ZabError } from "../../../src/errors.js";
 import type {
   ClientOp,
   ClientReply,
@@ -21,13 +28,6 @@ import type {
   OpResult,
   Stat,
 } from "../../../src/protocol/client-messages.js";
-import {
-  decodeClientToMember,
-  decodeMemberToClient,
-  encodeClientToMember,
-  encodeMemberToClient,
-} from "../../../src/codec/client-codec.js";
-import { ZabError } from "../../../src/errors.js";
 import { epoch, serverId, sessionId } from "../../../src/protocol/ids.js";
 import { zxid } from "../../../src/protocol/zxid.js";
 import {

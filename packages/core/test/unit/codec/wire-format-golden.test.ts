@@ -8,7 +8,6 @@
 // its bytes and decode back to exactly its message. "|" separates fields for the reader.
 
 import { describe, expect, it } from "vitest";
-import type { ClientToMemberMessage, MemberToClientMessage, Stat } from "../../../src/protocol/client-messages.js";
 import {
   decodeClientToMember,
   decodeMemberToClient,
@@ -17,6 +16,11 @@ import {
 } from "../../../src/codec/client-codec.js";
 import { PROTOCOL_VERSION } from "../../../src/codec/frame.js";
 import { decodePeerMessage, encodePeerMessage } from "../../../src/codec/peer-codec.js";
+import type {
+  ClientToMemberMessage,
+  MemberToClientMessage,
+  Stat,
+} from "../../../src/protocol/client-messages.js";
 import { electionRound, epoch, serverId, sessionId } from "../../../src/protocol/ids.js";
 import type { PeerMessage } from "../../../src/protocol/messages.js";
 import { zxidFromBigInt } from "../../../src/protocol/zxid.js";

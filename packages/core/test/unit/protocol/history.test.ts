@@ -1,9 +1,10 @@
 // Goal: the in-memory history never gets a hole, never cuts what is committed, applies only
 // what is both committed and durable, and answers DIFF/TRUNC questions (floor, after) exactly,
 // also after pruning. Method: examples for each rule, and a property test against a plain array.
+
+import { AssertionError, epoch, isNextZxid, type Txn, type Zxid, zxid } from "@zab/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AssertionError, epoch, isNextZxid, type Txn, type Zxid, zxid } from "@zab/core";
 import { History } from "../../../src/protocol/history.js";
 
 const txn = (e: number, c: number): Txn => ({ zxid: zxid(epoch(e), c), payload: new Uint8Array([c]) });

@@ -3,11 +3,25 @@
 // durable ACKs counted once per member, ignores a proposal ACK that arrives before the learner's
 // NEWLEADER ACK (ZOOKEEPER-4685), and refuses a learner ahead of it during discovery. Method: a
 // real ZabNode as leader, scripted followers, writes reported durable explicitly.
+
+import {
+  epoch,
+  type PeerMessage,
+  type Ready,
+  type StateMachine,
+  serverId,
+  type Txn,
+  ZabNode,
+  zxid,
+} from "@zab/core";
 import { describe, expect, it } from "vitest";
-import { epoch, type PeerMessage, type Ready, serverId, type StateMachine, type Txn, ZabNode, zxid } from "@zab/core";
 
 const [self, f2, f3] = [serverId(1), serverId(2), serverId(3)];
-const noState: StateMachine<null> = { apply: () => null, snapshot: () => new Uint8Array(), restore: () => {} };
+const noState: StateMachine<null> = {
+  apply: () => null,
+  snapshot: () => new Uint8Array(),
+  restore: () => {},
+};
 
 function electedLeader() {
   const node = new ZabNode<null>({ id: self, voters: [self, f2, f3], finalizeWaitTicks: 0 }, noState, {
@@ -24,7 +38,14 @@ function electedLeader() {
     return ready;
   };
   drain();
-  node.receive(f2, { kind: "notification", leader: self, zxid: zxid(epoch(0), 0), peerEpoch: epoch(0), round: 1n as never, state: "looking" });
+  node.receive(f2, {
+    kind: "notification",
+    leader: self,
+    zxid: zxid(epoch(0), 0),
+    peerEpoch: epoch(0),
+    round: 1n as never,
+    state: "looking",
+  });
   drain();
   const from = (peer: typeof f2, message: PeerMessage) => {
     node.receive(peer, message);
@@ -43,7 +64,12 @@ function electedLeader() {
 /** Runs discovery and synchronization with follower 2 only. */
 function establishedWithFollower2() {
   const leader = electedLeader();
-  leader.from(f2, { kind: "followerInfo", role: "follower", acceptedEpoch: epoch(0), lastZxid: zxid(epoch(0), 0) });
+  leader.from(f2, {
+    kind: "followerInfo",
+    role: "follower",
+    acceptedEpoch: epoch(0),
+    lastZxid: zxid(epoch(0), 0),
+  });
   leader.persistAll();
   leader.from(f2, { kind: "ackEpoch", currentEpoch: epoch(0), lastZxid: zxid(epoch(0), 0) });
   leader.persistAll();
@@ -55,7 +81,12 @@ describe("a leader's conversation with its followers", () => {
   it("persists the new accepted epoch before sending LEADERINFO", () => {
     const leader = electedLeader();
     expect(leader.node.role).toBe("leading");
-    leader.from(f2, { kind: "followerInfo", role: "follower", acceptedEpoch: epoch(4), lastZxid: zxid(epoch(0), 0) });
+    leader.from(f2, {
+      kind: "followerInfo",
+      role: "follower",
+      acceptedEpoch: epoch(4),
+      lastZxid: zxid(epoch(0), 0),
+    });
     expect(leader.writes.map((w) => w.write)).toEqual([{ kind: "acceptedEpoch", epoch: 5 }]);
     expect(leader.to(f2)).not.toContain("leaderInfo");
     leader.persistAll();
@@ -74,7 +105,12 @@ describe("a leader's conversation with its followers", () => {
 
   it("ignores a proposal ACK sent before the NEWLEADER ACK and counts ACKs once per member", () => {
     const leader = electedLeader();
-    leader.from(f2, { kind: "followerInfo", role: "follower", acceptedEpoch: epoch(0), lastZxid: zxid(epoch(0), 0) });
+    leader.from(f2, {
+      kind: "followerInfo",
+      role: "follower",
+      acceptedEpoch: epoch(0),
+      lastZxid: zxid(epoch(0), 0),
+    });
     leader.persistAll();
     leader.from(f2, { kind: "ackEpoch", currentEpoch: epoch(0), lastZxid: zxid(epoch(0), 0) });
     leader.persistAll();
@@ -102,7 +138,12 @@ describe("a leader's conversation with its followers", () => {
 
   it("refuses, during discovery, a follower whose history is ahead of its own", () => {
     const leader = electedLeader();
-    leader.from(f2, { kind: "followerInfo", role: "follower", acceptedEpoch: epoch(0), lastZxid: zxid(epoch(0), 0) });
+    leader.from(f2, {
+      kind: "followerInfo",
+      role: "follower",
+      acceptedEpoch: epoch(0),
+      lastZxid: zxid(epoch(0), 0),
+    });
     leader.persistAll();
     const ready = leader.from(f2, { kind: "ackEpoch", currentEpoch: epoch(0), lastZxid: zxid(epoch(0), 9) });
     expect(ready.disconnect.map((d) => d.peer)).toEqual([f2]);
@@ -111,7 +152,12 @@ describe("a leader's conversation with its followers", () => {
 
   it("refuses a member that asks to join in a role its membership does not allow", () => {
     const leader = electedLeader();
-    const ready = leader.from(f2, { kind: "followerInfo", role: "observer", acceptedEpoch: epoch(0), lastZxid: zxid(epoch(0), 0) });
+    const ready = leader.from(f2, {
+      kind: "followerInfo",
+      role: "observer",
+      acceptedEpoch: epoch(0),
+      lastZxid: zxid(epoch(0), 0),
+    });
     expect(ready.disconnect.map((d) => d.peer)).toEqual([f2]);
     expect(leader.writes).toEqual([]);
   });
@@ -120,9 +166,17 @@ describe("a leader's conversation with its followers", () => {
     const leader = establishedWithFollower2();
     leader.persistAll();
     const before = leader.sent.length;
-    leader.from(f3, { kind: "followerInfo", role: "follower", acceptedEpoch: epoch(0), lastZxid: zxid(epoch(0), 7) });
+    leader.from(f3, {
+      kind: "followerInfo",
+      role: "follower",
+      acceptedEpoch: epoch(0),
+      lastZxid: zxid(epoch(0), 7),
+    });
     leader.from(f3, { kind: "ackEpoch", currentEpoch: epoch(0), lastZxid: zxid(epoch(0), 7) });
-    const sync = leader.sent.slice(before).filter((s) => s.to === f3).map((s) => s.message);
+    const sync = leader.sent
+      .slice(before)
+      .filter((s) => s.to === f3)
+      .map((s) => s.message);
     expect(sync[0]).toEqual({ kind: "leaderInfo", newEpoch: 1 });
     expect(sync[1]).toEqual({ kind: "trunc", truncZxid: zxid(epoch(0), 0) });
     expect(sync.at(-1)).toEqual({ kind: "newLeader", epoch: 1 });
@@ -136,9 +190,17 @@ describe("a leader's conversation with its followers", () => {
     expect(leader.node.committedZxid).toBe(zxid(epoch(1), 1));
     // Member 3 logged 1:1 before losing its channel, never hearing that it was committed.
     const before = leader.sent.length;
-    leader.from(f3, { kind: "followerInfo", role: "follower", acceptedEpoch: epoch(1), lastZxid: zxid(epoch(1), 1) });
+    leader.from(f3, {
+      kind: "followerInfo",
+      role: "follower",
+      acceptedEpoch: epoch(1),
+      lastZxid: zxid(epoch(1), 1),
+    });
     leader.from(f3, { kind: "ackEpoch", currentEpoch: epoch(1), lastZxid: zxid(epoch(1), 1) });
-    const sync = leader.sent.slice(before).filter((s) => s.to === f3).map((s) => s.message);
+    const sync = leader.sent
+      .slice(before)
+      .filter((s) => s.to === f3)
+      .map((s) => s.message);
     expect(sync).toContainEqual({ kind: "commit", zxid: zxid(epoch(1), 1) });
   });
 });

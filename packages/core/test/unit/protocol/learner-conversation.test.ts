@@ -4,18 +4,19 @@
 // (ZOOKEEPER-4685), COMMIT tolerated between NEWLEADER and UPTODATE (ZOOKEEPER-4394) — and it
 // drops illegal messages without changing state. Method: a scripted leader talks to one real
 // ZabNode (like ZooKeeper's Zab1_0Test), and the test reports writes durable one at a time.
-import { describe, expect, it } from "vitest";
+
 import {
   type Applied,
   epoch,
   type PeerMessage,
   type Ready,
-  serverId,
   type StateMachine,
+  serverId,
   type Txn,
   ZabNode,
   zxid,
 } from "@zab/core";
+import { describe, expect, it } from "vitest";
 
 const [leader, self, other] = [serverId(1), serverId(2), serverId(3)];
 
@@ -34,7 +35,10 @@ class Recorder implements StateMachine<string> {
   }
 }
 
-const txn = (e: number, c: number): Txn => ({ zxid: zxid(epoch(e), c), payload: new TextEncoder().encode(`${e}:${c}`) });
+const txn = (e: number, c: number): Txn => ({
+  zxid: zxid(epoch(e), c),
+  payload: new TextEncoder().encode(`${e}:${c}`),
+});
 
 /** A learner that decided to follow member 1, with the effects of each step collected. */
 function followingLearner() {
@@ -57,7 +61,13 @@ function followingLearner() {
   };
   drain();
   // Members 1 and 3 already form an ensemble led by 1: join it without an election.
-  const vote = { kind: "notification", leader, zxid: zxid(epoch(3), 0), peerEpoch: epoch(3), round: 7n } as const;
+  const vote = {
+    kind: "notification",
+    leader,
+    zxid: zxid(epoch(3), 0),
+    peerEpoch: epoch(3),
+    round: 7n,
+  } as const;
   node.receive(leader, { ...vote, round: vote.round as never, state: "leading" });
   node.receive(other, { ...vote, round: vote.round as never, state: "following" });
   drain();

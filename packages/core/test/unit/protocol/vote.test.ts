@@ -1,8 +1,9 @@
 // Goal: the election's vote order is ZooKeeper's total order — higher peer epoch, then higher
 // zxid, then higher id — and is a strict total order (so every member converges on one vote).
+
+import { epoch, isBetterVote, isSameVote, serverId, type Vote, zxidFromBigInt } from "@zab/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { epoch, isBetterVote, isSameVote, serverId, type Vote, zxidFromBigInt } from "@zab/core";
 
 const vote = fc
   .record({
@@ -10,7 +11,13 @@ const vote = fc
     zxid: fc.bigInt({ min: 0n, max: 20n }),
     peerEpoch: fc.integer({ min: 0, max: 3 }),
   })
-  .map((v): Vote => ({ leader: serverId(v.leader), zxid: zxidFromBigInt(v.zxid), peerEpoch: epoch(v.peerEpoch) }));
+  .map(
+    (v): Vote => ({
+      leader: serverId(v.leader),
+      zxid: zxidFromBigInt(v.zxid),
+      peerEpoch: epoch(v.peerEpoch),
+    }),
+  );
 
 describe("vote order", () => {
   it("prefers the higher epoch over any zxid, and the higher zxid over any id", () => {
