@@ -50,9 +50,11 @@ describe("the runtime on memory storage", () => {
       // Only the leader takes proposals; a follower says so instead of half-forwarding them.
       const follower = [...servers.values()].find((server) => server !== first);
       await expect(follower?.propose(new Uint8Array([1]))).rejects.toMatchObject({ code: "Unavailable" });
-      await expect(first.propose(new Uint8Array([2]), { signal: AbortSignal.abort() })).rejects.toMatchObject({
-        code: "Aborted",
-      });
+      await expect(first.propose(new Uint8Array([2]), { signal: AbortSignal.abort() })).rejects.toMatchObject(
+        {
+          code: "Aborted",
+        },
+      );
       let lastAcknowledged = 0n;
       for (let i = 0; i < 40; i += 1) {
         lastAcknowledged = (await first.propose(new TextEncoder().encode(`w${i}`))).zxid;

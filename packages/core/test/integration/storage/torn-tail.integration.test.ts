@@ -127,7 +127,9 @@ describe("torn final record", () => {
     const empty = join(dir.path, `log.${big(4).zxid.toString(16).padStart(16, "0")}`);
     await writeFile(empty, new Uint8Array());
     const { storage, recovery } = await reopenAndCheck(dir.path, txns);
-    expect(recovery.events).toEqual([{ kind: "tornTailCut", file: empty, offset: 0, bytesRemoved: 0, fileRemoved: true }]);
+    expect(recovery.events).toEqual([
+      { kind: "tornTailCut", file: empty, offset: 0, bytesRemoved: 0, fileRemoved: true },
+    ]);
     // Record 4 does not fit in the first segment: the log rolls to exactly the removed name.
     storage.log.append([big(4), big(5)]);
     await storage.log.sync();
