@@ -14,8 +14,6 @@
  */
 import { assertNever } from "../assert.js";
 import type { ZabErrorCode } from "../errors.js";
-// The client protocol's message declarations are types only, as pure as the codec; the rule is
-// there to keep the codec from depending on the client's runtime, which this import does not do.
 import type {
   AddWatchMode,
   CheckOp,
@@ -98,6 +96,7 @@ const STATUS_CODES = wireEnum<"ok" | ZabErrorCode>({
   Corrupt: 16,
   Locked: 17,
   StorageFailed: 18,
+  RolledBack: 19,
 });
 
 const CREATE_MODES = wireEnum<CreateMode>({
@@ -235,7 +234,7 @@ function readClientToMember(reader: FrameReader, kind: ClientToMemberMessage["ki
       };
     case "request": {
       const xid = reader.i32("xid");
-      return { kind, xid, ...readOp(reader, readClientOpName(reader)) };
+      return { kind, xid, ...readOpFields(reader, readClientOpName(reader)) };
     }
     default:
       return assertNever(kind);
@@ -315,6 +314,22 @@ function readMultiItemOpName(reader: FrameReader): MultiItemOp["op"] {
 
 function writeOp(sink: FrameSink, op: ClientOp | CheckOp): void {
   sink.enum("op", OP_CODES, op.op);
+  writeOpFields(sink, op);
+}
+
+/**
+ * Writes the fields of an operation, without its op code.
+ *
+ * @remarks
+ * Shared with the data tree's transaction codec, which carries create, delete, setData and multi
+ * operations with exactly the fields a request has, behind op codes of its own.
+ * @param sink - Where the fields go.
+ * @param op - The operation.
+ * @throws {@link ZabError} with code `"Invalid"` when a field is outside its wire domain.
+ * @since 0.1.0
+ * @internal
+ */
+export function writeOpFields(sink: FrameSink, op: ClientOp | CheckOp): void {
   switch (op.op) {
     case "create":
       sink.string("path", op.path);
@@ -360,10 +375,24 @@ function writeOp(sink: FrameSink, op: ClientOp | CheckOp): void {
   }
 }
 
-// The overloads carry what the caller already checked about `name` into the result type.
-function readOp(reader: FrameReader, name: ClientOp["op"]): ClientOp;
-function readOp(reader: FrameReader, name: MultiItemOp["op"]): MultiItemOp;
-function readOp(reader: FrameReader, name: OpName): ClientOp | CheckOp {
+/**
+ * Reads the fields of an operation whose op code the caller already read, the inverse of
+ * {@link writeOpFields}.
+ *
+ * @remarks
+ * The overload carries what the caller already checked about `name` into the result type.
+ * @param reader - Positioned at the first field.
+ * @param name - The operation the fields belong to.
+ * @returns The operation.
+ * @throws {@link ZabError} with code `"BadFrame"` when a field does not decode.
+ * @since 0.1.0
+ * @internal
+ */
+export function readOpFields<Name extends OpName>(
+  reader: FrameReader,
+  name: Name,
+): Extract<ClientOp | CheckOp, { readonly op: Name }>;
+export function readOpFields(reader: FrameReader, name: OpName): ClientOp | CheckOp {
   switch (name) {
     case "create":
       return {
@@ -392,7 +421,9 @@ function readOp(reader: FrameReader, name: OpName): ClientOp | CheckOp {
     case "multi":
       return {
         op: name,
-        ops: reader.array("ops", MULTI_ITEM_OP_BYTES_MIN, (item) => readOp(item, readMultiItemOpName(item))),
+        ops: reader.array("ops", MULTI_ITEM_OP_BYTES_MIN, (item) =>
+          readOpFields(item, readMultiItemOpName(item)),
+        ),
       };
     case "ping":
     case "closeSession":

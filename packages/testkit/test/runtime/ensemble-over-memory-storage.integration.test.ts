@@ -8,18 +8,9 @@ import { MemoryDataDir, openMemoryStorage, type ServerId, serverId, ZabServer } 
 import { describe, expect, it } from "vitest";
 import { type DigestApplied, DigestStateMachine } from "../../src/sim/digest-state-machine.js";
 import { MemoryNetwork } from "../../src/transport/memory-network.js";
+import { until } from "./helpers.js";
 
 const voters = [serverId(1), serverId(2), serverId(3)];
-
-async function until<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe("the runtime on memory storage", () => {
   it("loses nothing acknowledged when the leader's disk loses its unsynced writes", async () => {

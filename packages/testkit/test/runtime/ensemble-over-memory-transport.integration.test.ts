@@ -11,6 +11,7 @@ import { openFileStorage, type ServerId, serverId, ZabServer } from "@zab/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { type DigestApplied, DigestStateMachine } from "../../src/sim/digest-state-machine.js";
 import { MemoryNetwork } from "../../src/transport/memory-network.js";
+import { until } from "./helpers.js";
 
 const voters = [serverId(1), serverId(2), serverId(3)];
 const directories: string[] = [];
@@ -36,16 +37,6 @@ async function startMember(
     transport: network.transport(id),
     stateMachine: machine,
   });
-}
-
-async function until<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 function leaderOf(
