@@ -28,6 +28,12 @@ export {
 export { FRAME_BYTES_MAX_DEFAULT, type FrameDecodeOptions, PROTOCOL_VERSION } from "./codec/frame.js";
 export { decodePeerMessage, encodePeerMessage } from "./codec/peer-codec.js";
 export { ZabError, type ZabErrorCode } from "./errors.js";
+export type {
+  ClientAcceptor,
+  ClientChannel,
+  ClientChannelListener,
+  ClientDialer,
+} from "./ports/client-channel.js";
 export type { EpochStore } from "./ports/epoch-store.js";
 export { type Logger, silentLogger } from "./ports/logger.js";
 export type { PeerTransport, PeerTransportListener } from "./ports/peer-transport.js";
@@ -144,7 +150,12 @@ export {
   zxid,
   zxidFromBigInt,
 } from "./protocol/zxid.js";
-export { ZabServer, type ZabServerOptions, type ZabServerStatus } from "./server/zab-server.js";
+export {
+  ZabServer,
+  type ZabServerHooks,
+  type ZabServerOptions,
+  type ZabServerStatus,
+} from "./server/zab-server.js";
 export {
   type FileStorage,
   type FileStorageOptions,

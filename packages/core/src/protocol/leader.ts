@@ -123,6 +123,7 @@ export class Leader {
         this.#commitIfQuorum();
         return;
       case "ping":
+        if (message.touchedSessions.length > 0) this.context.reportTouchedSessions(message.touchedSessions);
         return;
       case "request":
         if (this.#phase !== "broadcast" || learner.stage !== "upToDate") return;

@@ -130,7 +130,7 @@ export class Learner {
         this.context.send(this.leader, {
           kind: "ping",
           lastZxid: this.context.history.lastLogged,
-          touchedSessions: [],
+          touchedSessions: this.context.takeTouchedSessions(),
         });
         return;
       default:

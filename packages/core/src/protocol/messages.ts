@@ -401,8 +401,8 @@ export interface Ping {
   readonly lastZxid: Zxid;
   /**
    * The sessions whose clients were active on the sending learner since its last ping, so that
-   * the leader can postpone their expiry. Always empty in this version, which does not track
-   * sessions yet; the leader ignores it.
+   * the leader can postpone their expiry. The leader's own pings carry none; a leader hands what
+   * it receives to its runtime as {@link Ready.touchedSessions}.
    */
   readonly touchedSessions: readonly SessionId[];
 }

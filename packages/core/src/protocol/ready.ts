@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Epoch, ServerId } from "./ids.js";
+import type { Epoch, ServerId, SessionId } from "./ids.js";
 import type { PeerMessage, Txn } from "./messages.js";
 import type { Zxid } from "./zxid.js";
 
@@ -198,6 +198,12 @@ export interface Ready<Result> {
   readonly applied: readonly Applied<Result>[];
   /** Writes learners forwarded to this leader, for the runtime to propose. */
   readonly requests: readonly ForwardedRequest[];
+  /**
+   * Sessions that were active on some member since its last report (a learner's ping, or this
+   * member's own {@link ZabNode.touchSessions} while it leads): the leader's runtime postpones
+   * their expiry. Empty on members that do not lead.
+   */
+  readonly touchedSessions: readonly SessionId[];
   /** Role and phase changes, in the order they happened. */
   readonly transitions: readonly Transition[];
 }

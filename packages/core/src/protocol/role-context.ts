@@ -5,7 +5,7 @@
  */
 import type { ResolvedZabConfig } from "./config.js";
 import type { History } from "./history.js";
-import type { Epoch, ServerId } from "./ids.js";
+import type { Epoch, ServerId, SessionId } from "./ids.js";
 import type { PeerMessage } from "./messages.js";
 import type { MajorityQuorum } from "./quorum.js";
 import type { ForwardedRequest, Phase, StorageWrite } from "./ready.js";
@@ -46,6 +46,10 @@ export interface RoleContext {
   enterPhase(phase: Phase, reason: string): void;
   /** Hands a forwarded client write to the runtime. */
   forwardRequest(request: ForwardedRequest): void;
+  /** Hands sessions a learner reported active to the runtime (leader side). */
+  reportTouchedSessions(sessions: readonly SessionId[]): void;
+  /** Takes the sessions touched on this member since the last report (learner side). */
+  takeTouchedSessions(): SessionId[];
   /** Abandons the current role and starts a new election. */
   lookForLeader(reason: string): void;
 }

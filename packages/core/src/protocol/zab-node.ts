@@ -14,7 +14,7 @@ import { ZabError } from "../errors.js";
 import { type ResolvedZabConfig, resolveZabConfig, type ZabConfig } from "./config.js";
 import { FastLeaderElection } from "./fast-leader-election.js";
 import { History } from "./history.js";
-import type { ElectionRound, Epoch, ServerId } from "./ids.js";
+import type { ElectionRound, Epoch, ServerId, SessionId } from "./ids.js";
 import { Leader } from "./leader.js";
 import { Learner } from "./learner.js";
 import type { PeerMessage, PeerState, Txn } from "./messages.js";
@@ -171,6 +171,9 @@ export class ZabNode<Result = unknown> {
   #disconnect: { peer: ServerId; reason: string }[] = [];
   #applied: Applied<Result>[] = [];
   #requests: ForwardedRequest[] = [];
+  #touchedSessions: SessionId[] = [];
+  /** Sessions touched here since the last ping to the leader (learner side), without repeats. */
+  #sessionsToReport = new Set<SessionId>();
   #transitions: Transition[] = [];
 
   /**
@@ -365,6 +368,22 @@ export class ZabNode<Result = unknown> {
   }
 
   /**
+   * Records that clients of these sessions were active on this member. A leader reports them to
+   * its runtime at once ({@link Ready.touchedSessions}); a learner carries them to its leader on
+   * its next ping, so the leader postpones their expiry.
+   *
+   * @param sessions - The sessions; repeats are merged until the next report.
+   */
+  touchSessions(sessions: Iterable<SessionId>): void {
+    if (this.#leader !== undefined) {
+      this.#touchedSessions.push(...sessions);
+      return;
+    }
+    // Bounded by the number of sessions this member serves; cleared at every ping.
+    for (const session of sessions) this.#sessionsToReport.add(session);
+  }
+
+  /**
    * Reports that the channel to a peer broke; whatever was in flight on it is lost.
    *
    * @param peer - The peer.
@@ -388,6 +407,7 @@ export class ZabNode<Result = unknown> {
       disconnect: this.#disconnect,
       applied: this.#applied,
       requests: this.#requests,
+      touchedSessions: this.#touchedSessions,
       transitions: this.#transitions,
     };
     this.#writes = [];
@@ -395,6 +415,7 @@ export class ZabNode<Result = unknown> {
     this.#disconnect = [];
     this.#applied = [];
     this.#requests = [];
+    this.#touchedSessions = [];
     this.#transitions = [];
     return ready;
   }
@@ -407,6 +428,7 @@ export class ZabNode<Result = unknown> {
       this.#disconnect.length > 0 ||
       this.#applied.length > 0 ||
       this.#requests.length > 0 ||
+      this.#touchedSessions.length > 0 ||
       this.#transitions.length > 0
     );
   }
@@ -580,6 +602,12 @@ export class ZabNode<Result = unknown> {
       applyCommitted: () => this.#applyCommitted(),
       enterPhase: (phase, reason) => this.#enterPhase(phase, reason),
       forwardRequest: (request) => this.#requests.push(request),
+      reportTouchedSessions: (sessions) => this.#touchedSessions.push(...sessions),
+      takeTouchedSessions: () => {
+        const sessions = [...this.#sessionsToReport];
+        this.#sessionsToReport.clear();
+        return sessions;
+      },
       lookForLeader: (reason) => this.#lookForLeader(reason),
     };
   }

@@ -17,11 +17,11 @@ import { silentLogger } from "../ports/logger.js";
 import type { PeerTransport } from "../ports/peer-transport.js";
 import type { OpenedStorage, Storage } from "../ports/storage.js";
 import type { ZabConfig } from "../protocol/config.js";
-import type { Epoch, ServerId } from "../protocol/ids.js";
+import type { Epoch, ServerId, SessionId } from "../protocol/ids.js";
 import type { Txn } from "../protocol/messages.js";
-import type { NumberedWrite, Phase, Ready, Role } from "../protocol/ready.js";
+import type { Applied, NumberedWrite, Phase, Ready, Role, Transition } from "../protocol/ready.js";
 import type { StateMachine } from "../protocol/state-machine.js";
-import { ZabNode } from "../protocol/zab-node.js";
+import { type ProposeResult, ZabNode } from "../protocol/zab-node.js";
 import { formatZxid, ZXID_ZERO, type Zxid } from "../protocol/zxid.js";
 
 /**
@@ -47,6 +47,29 @@ export interface ZabServerOptions<Result> extends ZabConfig {
   readonly logger?: Logger;
   /** Applied transactions between local snapshots (ZooKeeper's `snapCount`). Default 100,000. */
   readonly snapshotEveryTxns?: number;
+  /** Observers of what the member does, for a layer on top (sessions, metrics). */
+  readonly hooks?: ZabServerHooks<Result>;
+}
+
+/**
+ * Callbacks through which a layer on top of {@link ZabServer} (the session layer of the
+ * Coordination API, metrics) follows the member. Each runs synchronously, in protocol order.
+ *
+ * @typeParam Result - What the state machine's `apply` returns.
+ * @since 0.1.0
+ */
+export interface ZabServerHooks<Result> {
+  /** Transactions this member just applied, in zxid order. */
+  readonly applied?: (applied: readonly Applied<Result>[]) => void;
+  /** This member changed role or phase. */
+  readonly transition?: (transition: Transition) => void;
+  /** While leading: sessions some member reported active (postpone their expiry). */
+  readonly touchedSessions?: (sessions: readonly SessionId[]) => void;
+  /**
+   * While leading: turns a learner's forwarded command into the payload to propose (for example,
+   * stamping the leader's clock), or returns `undefined` to drop it.
+   */
+  readonly prepareForwarded?: (payload: Uint8Array) => Uint8Array | undefined;
 }
 
 /**
@@ -111,6 +134,7 @@ export class ZabServer<Result> implements AsyncDisposable {
   readonly #logger: Logger;
   readonly #stateMachine: StateMachine<Result>;
   readonly #snapshotEveryTxns: number;
+  readonly #hooks: ZabServerHooks<Result> | undefined;
   readonly #pendingProposals = new Map<Zxid, PendingProposal<Result>>();
   readonly #writeQueue: NumberedWrite[] = [];
   #writing = false;
@@ -131,6 +155,7 @@ export class ZabServer<Result> implements AsyncDisposable {
     this.#logger = options.logger ?? silentLogger;
     this.#stateMachine = options.stateMachine;
     this.#snapshotEveryTxns = options.snapshotEveryTxns ?? 100_000;
+    this.#hooks = options.hooks;
     this.#node = new ZabNode<Result>(options, options.stateMachine, restored);
     this.#closedPromise = new Promise((resolve) => {
       this.#markClosed = resolve;
@@ -265,6 +290,35 @@ export class ZabServer<Result> implements AsyncDisposable {
   }
 
   /**
+   * Hands a command to the ensemble without waiting: the leader proposes it, a follower forwards
+   * it to the leader. The outcome shows up later through the `applied` hook on every member that
+   * applies it; the caller matches it by what the command itself carries.
+   *
+   * @param payload - The state machine command.
+   * @returns What happened to it here: `proposed` with its zxid on the leader, `forwarded` on a
+   *   follower, or `rejected` without an established leadership here (or when throttled).
+   * @throws {@link ZabError} with code `"Closed"` after close.
+   */
+  submit(payload: Uint8Array): ProposeResult {
+    if (this.#closed) throw new ZabError("Closed", "the server is closed");
+    const outcome = this.#node.propose(payload);
+    this.#flush();
+    return outcome;
+  }
+
+  /**
+   * Records that clients of these sessions were active here, so that the leader postpones their
+   * expiry (directly on the leader, on the next ping from a learner).
+   *
+   * @param sessions - The sessions.
+   */
+  touchSessions(sessions: Iterable<SessionId>): void {
+    if (this.#closed) return;
+    this.#node.touchSessions(sessions);
+    this.#flush();
+  }
+
+  /**
    * Stops the member: timers, transport, then storage. Pending proposals fail with
    * `ConnectionLoss`. Idempotent.
    */
@@ -327,6 +381,7 @@ export class ZabServer<Result> implements AsyncDisposable {
 
   #execute(ready: Ready<Result>): void {
     for (const transition of ready.transitions) {
+      this.#hooks?.transition?.(transition);
       this.#logger.info(
         {
           role: transition.role,
@@ -345,6 +400,8 @@ export class ZabServer<Result> implements AsyncDisposable {
       this.#pendingProposals.delete(txn.zxid);
       this.#appliedSinceSnapshot += 1;
     }
+    if (ready.applied.length > 0) this.#hooks?.applied?.(ready.applied);
+    if (ready.touchedSessions.length > 0) this.#hooks?.touchedSessions?.(ready.touchedSessions);
     if (this.#appliedSinceSnapshot >= this.#snapshotEveryTxns) this.#snapshotDue = true;
     if (ready.writes.length > 0 || this.#snapshotDue) {
       this.#writeQueue.push(...ready.writes);
@@ -356,7 +413,10 @@ export class ZabServer<Result> implements AsyncDisposable {
       this.#transport.disconnect(peer);
     }
     for (const request of ready.requests) {
-      const outcome = this.#node.propose(request.payload);
+      const prepare = this.#hooks?.prepareForwarded;
+      const payload = prepare === undefined ? request.payload : prepare(request.payload);
+      if (payload === undefined) continue;
+      const outcome = this.#node.propose(payload);
       if (outcome.kind !== "proposed") {
         // The learner's client learns nothing back and times out, as with a lost request.
         this.#logger.warn({ peer: request.from, reason: outcome.kind }, "dropping a forwarded request");

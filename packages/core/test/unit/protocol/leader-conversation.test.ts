@@ -10,6 +10,7 @@ import {
   type Ready,
   type StateMachine,
   serverId,
+  sessionId,
   type Txn,
   ZabNode,
   zxid,
@@ -127,6 +128,18 @@ describe("a leader's conversation with its followers", () => {
     leader.persistAll();
     expect(leader.node.committedZxid).toBe(zxid(epoch(1), 1));
     expect(leader.to(f2).at(-1)).toBe("commit");
+  });
+
+  it("hands the sessions a learner reports active to its runtime", () => {
+    const leader = establishedWithFollower2();
+    const ready = leader.from(f2, {
+      kind: "ping",
+      lastZxid: zxid(epoch(1), 0),
+      touchedSessions: [sessionId(5n)],
+    });
+    expect(ready.touchedSessions).toEqual([5n]);
+    leader.node.touchSessions([sessionId(6n)]);
+    expect(leader.node.ready().touchedSessions).toEqual([6n]);
   });
 
   it("never counts an ACK for a zxid it did not propose", () => {

@@ -12,6 +12,7 @@ import {
   type Ready,
   type StateMachine,
   serverId,
+  sessionId,
   type Txn,
   ZabNode,
   zxid,
@@ -175,6 +176,20 @@ describe("a learner's conversation with its leader", () => {
     learner.step({ kind: "proposal", txn: txn(4, 1) });
     expect(learner.node.role).toBe("following");
     expect(learner.writes.filter((w) => w.write.kind === "append")).toHaveLength(1);
+  });
+
+  it("carries the sessions its clients touched to the leader on the next ping, once each", () => {
+    const learner = followingLearner();
+    learner.node.touchSessions([sessionId(7n), sessionId(9n), sessionId(7n)]);
+    learner.step({ kind: "ping", lastZxid: zxid(epoch(3), 0), touchedSessions: [] });
+    learner.step({ kind: "ping", lastZxid: zxid(epoch(3), 0), touchedSessions: [] });
+    const pings = learner.sent
+      .filter((s) => s.to === leader && s.message.kind === "ping")
+      .map((s) => s.message);
+    expect(pings).toEqual([
+      { kind: "ping", lastZxid: zxid(epoch(0), 0), touchedSessions: [7n, 9n] },
+      { kind: "ping", lastZxid: zxid(epoch(0), 0), touchedSessions: [] },
+    ]);
   });
 
   it("refuses messages from non-members and from members that are not its leader", () => {
