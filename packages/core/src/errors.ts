@@ -14,6 +14,8 @@
  * - `SessionExpired`, `SessionMoved`, `ConnectionLoss`, `Unavailable`, `Throttled`: session and
  *   ensemble state.
  * - `Invalid`: a bad argument (path syntax, oversize data, a limit exceeded).
+ * - `RolledBack`: an operation of a multi that was not applied because another operation of the
+ *   same multi failed (ZooKeeper's `RUNTIMEINCONSISTENCY`); the failing operation carries its own code.
  * - `Timeout`, `Aborted`, `Closed`: the caller's deadline, its AbortSignal, or a disposed handle.
  * - `BadFrame`: bytes that do not decode as a message of the protocol version spoken here.
  * - `Corrupt`: stored data that fails its checksum or structure checks.
@@ -40,7 +42,8 @@ export type ZabErrorCode =
   | "BadFrame"
   | "Corrupt"
   | "Locked"
-  | "StorageFailed";
+  | "StorageFailed"
+  | "RolledBack";
 
 const marker = Symbol.for("zab.error");
 

@@ -455,10 +455,12 @@ export interface CheckResult {
 /**
  * An operation that failed, with the {@link ZabErrorCode} it failed with.
  *
- * @typeParam Name - The operations this failure may be about.
+ * @typeParam Name - The operations this failure may be about: client operations on the wire, and
+ *   also the data tree's session transactions (`createSession`) in what applying a transaction
+ *   reports.
  * @since 0.1.0
  */
-export interface OpError<Name extends OpName = ClientOp["op"]> {
+export interface OpError<Name extends string = ClientOp["op"]> {
   /** Marks a failure; `failedOp` names the operation. */
   readonly op: "error";
   /** The operation that failed. */

@@ -161,6 +161,7 @@ export const ERROR_CODES = every<ZabErrorCode>({
   Corrupt: true,
   Locked: true,
   StorageFailed: true,
+  RolledBack: true,
 });
 
 const PEER_STATES = every<PeerState>({ looking: true, following: true, leading: true, observing: true });

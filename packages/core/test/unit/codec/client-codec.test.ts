@@ -243,8 +243,8 @@ describe("client decoders reject what the protocol forbids", () => {
   });
 
   it("rejects unknown status codes and a check answered outside a multi", () => {
-    expect(expectBadFrame(() => decodeMemberToClient(patched(reply, 15, "13")))).toBe(
-      "reply: status at byte 15: unknown code 19",
+    expect(expectBadFrame(() => decodeMemberToClient(patched(reply, 15, "ff")))).toBe(
+      "reply: status at byte 15: unknown code 255",
     );
     expect(expectBadFrame(() => decodeMemberToClient(patched(reply, 14, "0d")))).toBe(
       "reply: op at byte 14: check is only valid inside multi",
