@@ -18,6 +18,29 @@
  * @packageDocumentation
  */
 export { AssertionError, assert, assertNever } from "./assert.js";
+export { type ConnectOptions, connect, connectDefaults } from "./client/client-session.js";
+export {
+  type CallOptions,
+  type ConnectionState,
+  type Coordination,
+  type CreateOptions,
+  type EventStream,
+  MultiError,
+  type NodeChildren,
+  type NodeData,
+  type NodeExistence,
+  type ReadOptions,
+  type ReadResult,
+  type StatesOptions,
+  type VersionOptions,
+  type Watched,
+  type WatchOptions,
+} from "./client/coordination.js";
+export {
+  LOCAL_CHANNEL_BUFFERED_BYTES_MAX_DEFAULT,
+  type LocalChannelOptions,
+  localChannelPair,
+} from "./client/local-channel.js";
 export {
   decodeClientToMember,
   decodeMemberToClient,
@@ -150,6 +173,7 @@ export {
   zxid,
   zxidFromBigInt,
 } from "./protocol/zxid.js";
+export { CoordinationServer, type CoordinationServerOptions } from "./server/coordination-server.js";
 export {
   ZabServer,
   type ZabServerHooks,
