@@ -177,6 +177,8 @@ export class ClientConnection {
   }
 
   #receive(frame: Uint8Array): void {
+    // Frames the client sent before it learned of the close may still arrive.
+    if (this.#state === "closed") return;
     let message: ReturnType<typeof decodeClientToMember>;
     try {
       message = decodeClientToMember(frame);

@@ -9,11 +9,13 @@ import { type ConnectOptions, connect } from "../client/client-session.js";
 import type { Coordination } from "../client/coordination.js";
 import { localChannelPair } from "../client/local-channel.js";
 import { SESSION_PASSWORD_BYTES } from "../codec/client-codec.js";
+import { ZabError } from "../errors.js";
 import type { ClientAcceptor, ClientChannel, ClientDialer } from "../ports/client-channel.js";
 import { silentLogger } from "../ports/logger.js";
 import type { SessionId } from "../protocol/ids.js";
 import { sessionId as toSessionId } from "../protocol/ids.js";
 import type { Applied, Transition } from "../protocol/ready.js";
+import type { ProposeResult } from "../protocol/zab-node.js";
 import { DataTree } from "../tree/data-tree.js";
 import type { TreeApplied } from "../tree/tree-applied.js";
 import { type TreeLimits, treeLimits } from "../tree/tree-limits.js";
@@ -197,8 +199,17 @@ export class CoordinationServer implements AsyncDisposable {
     return server;
   }
 
-  #submit(sessionId: SessionId, cxid: number, op: TreeTxnOp) {
-    return this.#zab.submit(encodeTreeTxn({ sessionId, cxid, timeMs: Date.now(), op }));
+  #submit(sessionId: SessionId, cxid: number, op: TreeTxnOp): ProposeResult {
+    const server = this.#server;
+    // A member shutting down (or stopped by a storage failure) takes no more writes; the client
+    // sees ConnectionLoss and moves on.
+    if (server === undefined || server.failure !== undefined) return { kind: "rejected", reason: "notReady" };
+    try {
+      return server.submit(encodeTreeTxn({ sessionId, cxid, timeMs: Date.now(), op }));
+    } catch (error) {
+      if (ZabError.isInstance(error, "Closed")) return { kind: "rejected", reason: "notReady" };
+      throw error;
+    }
   }
 
   #applied(applied: readonly Applied<TreeApplied>[]): void {
