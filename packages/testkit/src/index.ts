@@ -38,4 +38,27 @@ export {
   Simulation,
   type SimulationOptions,
 } from "./sim/simulation.js";
+export { MemoryClientNetwork } from "./transport/memory-client-network.js";
 export { MemoryNetwork, type MemoryNetworkOptions } from "./transport/memory-network.js";
+
+// Linearizability checking: a Porcupine-style checker (Wing–Gong–Lowe search, partitioned by
+// the model), the register and key-value models, and parsers for Jepsen-format histories. The
+// blank line below keeps this block a separate chunk for the import organizer.
+
+export {
+  type CheckLinearizabilityOptions,
+  checkLinearizability,
+  type LinearizabilityResult,
+} from "./linearizability/check-linearizability.js";
+export { HistoryBuilder, type HistoryBuilderOptions } from "./linearizability/history-builder.js";
+export { type KvInput, type KvOutput, kvModel } from "./linearizability/kv-model.js";
+export type { Model, StepResult } from "./linearizability/model.js";
+export type { Operation } from "./linearizability/operation.js";
+export { parseEtcdHistory } from "./linearizability/parse-etcd-history.js";
+export { parseKvHistory } from "./linearizability/parse-kv-history.js";
+export {
+  type RegisterInput,
+  type RegisterOutput,
+  type RegisterValue,
+  registerModel,
+} from "./linearizability/register-model.js";
