@@ -12,7 +12,8 @@ type LinkEntry =
 
 interface Link {
   queue: LinkEntry[];
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether a delivery of this link's queue is scheduled. */
+  scheduled: boolean;
 }
 
 /**
@@ -127,7 +128,7 @@ export class MemoryNetwork {
     const key = `${from}>${to}`;
     let link = this.#links.get(key);
     if (link === undefined) {
-      link = { queue: [], timer: undefined };
+      link = { queue: [], scheduled: false };
       this.#links.set(key, link);
     }
     return link;
@@ -148,19 +149,22 @@ export class MemoryNetwork {
   #enqueue(from: ServerId, to: ServerId, entry: LinkEntry): void {
     const link = this.#link(from, to);
     link.queue.push(entry);
-    if (link.timer === undefined) this.#schedule(from, to, link);
+    if (!link.scheduled) this.#schedule(from, to, link);
   }
 
   #schedule(from: ServerId, to: ServerId, link: Link): void {
     const head = link.queue[0];
     if (head === undefined) return;
-    const wait = Math.max(0, head.readyAt - performance.now());
-    link.timer = setTimeout(() => this.#pump(from, to, link), wait);
+    link.scheduled = true;
+    const wait = head.readyAt - performance.now();
+    // setTimeout(0) waits a whole millisecond in Node; a due frame goes out on the next turn.
+    if (wait <= 0) setImmediate(() => this.#pump(from, to, link));
+    else setTimeout(() => this.#pump(from, to, link), wait);
   }
 
   /** Delivers every due entry of one link in order, then waits for the next. */
   #pump(from: ServerId, to: ServerId, link: Link): void {
-    link.timer = undefined;
+    link.scheduled = false;
     const now = performance.now();
     // Bounded by the queue's length: each iteration removes one entry.
     while (link.queue.length > 0 && (link.queue[0]?.readyAt ?? now + 1) <= now) {

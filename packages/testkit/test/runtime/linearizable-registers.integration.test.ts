@@ -33,7 +33,7 @@ import { until } from "./helpers.js";
 const voters = [serverId(1), serverId(2), serverId(3)];
 const registers = ["/r0", "/r1"];
 const CLIENTS = 5;
-const RUN_MS = 3_000;
+const RUN_MS = 2_500;
 
 const encode = (value: number) => new TextEncoder().encode(String(value));
 const decode = (data: Uint8Array): number | null =>
@@ -99,8 +99,9 @@ async function runWorkload(
         const id = process.get(path);
         if (history === undefined || id === undefined) throw new Error("unknown register");
         const choice = random.nextFloat();
+        const isRead = choice < 0.4;
         try {
-          if (choice < 0.4) {
+          if (isRead) {
             history.invoke(id, { kind: "read" });
             await session.sync(path);
             const { data } = await session.getData(path);
@@ -127,8 +128,14 @@ async function runWorkload(
           }
         } catch (error) {
           if (!indeterminate(error)) throw error;
-          history.markIndeterminate(id);
-          process.set(path, id + CLIENTS * 1000);
+          if (isRead) {
+            // A read that failed changed nothing: it returned, with an unknown value.
+            history.complete(id, undefined);
+          } else {
+            // A write that failed may still commit later: it stays open, and the process retires.
+            history.markIndeterminate(id);
+            process.set(path, id + CLIENTS * 1000);
+          }
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       }
@@ -136,7 +143,7 @@ async function runWorkload(
 
     const faults = (async () => {
       while (Date.now() < deadline - 400) {
-        await new Promise((resolve) => setTimeout(resolve, random.int(150, 400)));
+        await new Promise((resolve) => setTimeout(resolve, random.int(250, 600)));
         const victim = random.pick(voters);
         const fault = random.int(0, 2);
         if (fault === 0) {
