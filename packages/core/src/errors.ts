@@ -21,6 +21,9 @@
  * - `Corrupt`: stored data that fails its checksum or structure checks.
  * - `Locked`: a data directory already in use by another process.
  * - `StorageFailed`: an I/O failure that makes the storage unusable (fail-stop).
+ * - `WatchOverflow`: a persistent watch stream cannot go on without a gap: after a reconnection,
+ *   the member no longer holds every change since the stream's last event, or the stream's
+ *   consumer fell more events behind than its buffer holds. Read the node again and watch anew.
  *
  * @since 0.1.0
  */
@@ -43,7 +46,8 @@ export type ZabErrorCode =
   | "Corrupt"
   | "Locked"
   | "StorageFailed"
-  | "RolledBack";
+  | "RolledBack"
+  | "WatchOverflow";
 
 const marker = Symbol.for("zab.error");
 

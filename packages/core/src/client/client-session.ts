@@ -6,7 +6,8 @@
  * calls in flight fail with `"ConnectionLoss"`, the session is `suspended` and moves to whichever
  * member takes it first (same id and password, and the highest zxid seen, so it never sees time go
  * backwards), or is `lost` when a member reports it expired or the client's own timer says it must
- * have. One-shot watches do not survive a channel; persistent ones are set again on the next.
+ * have. One-shot watches do not survive a channel; persistent ones are set again on the next,
+ * from the zxid of what they last delivered, so that the member replays what they missed.
  *
  * @module
  */
@@ -55,7 +56,7 @@ import type {
 } from "./coordination.js";
 import { ignoredRequest, PendingCall, type Request } from "./pending-call.js";
 import { multiOutcomes, operationError, resultOf } from "./reply-outcome.js";
-import { type OneShotTarget, WatchRegistry, type WatchStreamEntry } from "./watch-registry.js";
+import { type OneShotTarget, WatchRegistry, WatchStreamEntry } from "./watch-registry.js";
 
 /**
  * Settings of {@link connect}. Every setting but `dialer` and `members` has a default in
@@ -83,7 +84,8 @@ export interface ConnectOptions {
   readonly pendingRequestsMax?: number;
   /**
    * The most events a persistent watch buffers for a slow consumer; one more fails its stream
-   * with `"Throttled"`.
+   * with `"WatchOverflow"`. The events a member replays after a reconnection arrive at once, so
+   * this also bounds how many changes a stream may miss while the session moves.
    */
   readonly watchEventsBufferedMax?: number;
   /** The largest frame accepted from a member, in bytes. */
@@ -363,7 +365,7 @@ class ClientSession implements Coordination {
       itemsMax: bufferedMax,
       overflow: () =>
         new ZabError(
-          "Throttled",
+          "WatchOverflow",
           `the consumer of the watch on ${path} fell ${bufferedMax} events behind: read the node again and watch anew`,
           { path },
         ),
@@ -374,9 +376,9 @@ class ClientSession implements Coordination {
     });
     if (this.#refusal !== undefined) stream.fail(this.#refusal);
     if (!stream.open) return stream;
-    entry = { path, mode, stream };
+    entry = new WatchStreamEntry(path, mode, stream);
     this.#watches.addStream(entry);
-    if (this.#connection !== undefined) this.#addWatch(this.#connection, path, mode);
+    if (this.#connection !== undefined) this.#addWatch(this.#connection, entry);
     return stream;
   }
 
@@ -548,7 +550,7 @@ class ClientSession implements Coordination {
     this.#setState(resuming ? "reconnected" : "connected");
     // Watches first, then the calls made while suspended: a read queued after a watch() call is
     // answered after the watch is back in place.
-    for (const { path, mode } of this.#watches.streamWatches()) this.#addWatch(connection, path, mode);
+    for (const entry of this.#watches.streams()) this.#addWatch(connection, entry);
     const waiting = [...this.#waiting];
     this.#waiting.clear();
     for (const call of waiting) connection.send(call);
@@ -560,6 +562,7 @@ class ClientSession implements Coordination {
     if (connection !== this.#connection) return;
     this.#connection = undefined;
     this.#nextXid = connection.nextXid;
+    this.#watches.unsetStreams();
     // Closing: close() ends the session once its closeSession call fails.
     if (this.#refusal !== undefined) return;
     this.#watches.failOneShots(
@@ -591,6 +594,7 @@ class ClientSession implements Coordination {
 
   #replied(reply: ClientReply): void {
     this.#sawZxid(reply.zxid);
+    this.#watches.replied(reply.zxid);
     if (reply.op === "error" && reply.code === "SessionExpired") {
       this.#end(
         "lost",
@@ -639,25 +643,32 @@ class ClientSession implements Coordination {
     }
   }
 
-  /** Asks the member for a persistent watch the session's streams need. */
-  #addWatch(connection: Connection, path: string, mode: AddWatchMode): void {
-    // After a reconnection this is a plain addWatch: changes made while the session was suspended
-    // are not replayed. A gapless resume needs the member to replay the changes after the zxid of
-    // the last event the stream delivered (sessions.md), which needs that zxid on the wire's
-    // addWatch; the member side will add the field, and this request will then carry it.
-    const op: AddWatchOp = { op: "addWatch", path, mode };
-    const fail = (error: ZabError) => {
-      for (const entry of this.#watches.streamsOf(path, mode)) entry.stream.fail(error);
-    };
+  /**
+   * Asks the member for a stream's watch: from now on the first time, then from what the stream
+   * last delivered, so that the member replays what it missed while the session moved.
+   */
+  #addWatch(connection: Connection, entry: WatchStreamEntry): void {
+    const fromZxid = entry.cursor.resumeFrom();
+    const op: AddWatchOp = { op: "addWatch", path: entry.path, mode: entry.mode, fromZxid };
     connection.send({
       op,
       answered: (reply) => {
-        if (reply.op === "error") fail(operationError(op, reply.code));
+        if (reply.op !== "error") this.#watches.watchSet(entry, reply.zxid, fromZxid !== ZXID_ZERO);
+        else if (reply.code !== "WatchOverflow") entry.stream.fail(operationError(op, reply.code));
+        else {
+          entry.stream.fail(
+            new ZabError(
+              "WatchOverflow",
+              `member ${connection.member} no longer holds every change since ${formatZxid(fromZxid)} to resume the watch on ${entry.path}: read the node again and watch anew`,
+              { path: entry.path },
+            ),
+          );
+        }
       },
       failed: (error) => {
         // "Invalid" is the codec refusing the path: no connection will do better. A lost channel
         // is made up for on the next one, and an ended session ends the streams itself.
-        if (error.code === "Invalid") fail(error);
+        if (error.code === "Invalid") entry.stream.fail(error);
       },
     });
   }

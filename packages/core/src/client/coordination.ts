@@ -351,12 +351,16 @@ export interface Coordination extends AsyncDisposable {
    * watch is in place, so "watch, then read, then follow the events" misses nothing. A
    * non-recursive watch reports every event type on the node itself; a recursive one reports
    * creations, deletions and data changes on the node and its descendants (child-list changes
-   * are implied by those, as in ZooKeeper). The watch is set again on every reconnection.
-   * Stopping the stream (`break`, `return()`, `await using`) removes the watch at the member. The
-   * stream ends cleanly when the session is closed, and fails with `"SessionExpired"` when it is
-   * lost, `"Aborted"` when `signal` fires, `"Throttled"` when its consumer falls more than the
-   * session's `watchEventsBufferedMax` events behind (after yielding those), or the member's code
-   * when it refuses the watch (such as `"Invalid"` for a bad path).
+   * are implied by those, as in ZooKeeper). The stream follows the changes made after the member
+   * set the watch, each exactly once and in zxid order, across reconnections: the watch is set
+   * again on the next member from the zxid of what the stream last delivered, and that member
+   * replays the changes the stream missed. Stopping the stream (`break`, `return()`,
+   * `await using`) removes the watch at the member. The stream ends cleanly when the session is
+   * closed, and fails with `"SessionExpired"` when it is lost, `"Aborted"` when `signal` fires,
+   * `"WatchOverflow"` when it cannot go on without a gap — the member it moved to no longer holds
+   * every change it missed, or its consumer fell more than the session's `watchEventsBufferedMax`
+   * events behind (after yielding those) — or the member's code when it refuses the watch (such
+   * as `"Invalid"` for a bad path). After `"WatchOverflow"`, read the node again and watch anew.
    * @param path - The node's path.
    * @param options - `recursive` and signal.
    * @returns The events.

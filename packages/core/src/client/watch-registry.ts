@@ -8,12 +8,20 @@
  * left by `getChildren`; a persistent watch sees every event on its node, a recursive one every
  * event but a child-list change on its node and below.
  *
+ * A persistent stream takes events only while the member holds its watch on the current
+ * connection, and each through its {@link WatchCursor}, which drops what it already delivered.
+ * The events a member replays to a stream set again with a `fromZxid` follow the `addWatch`
+ * reply, before anything else; they go to that stream alone, since other streams already had them
+ * or will have them replayed in turn.
+ *
  * @module
  */
 import type { ZabError } from "../errors.js";
 import type { AddWatchMode, WatchEvent, WatchEventType } from "../protocol/client-messages.js";
+import type { Zxid } from "../protocol/zxid.js";
 import { abortedError } from "./aborted-error.js";
 import type { BoundedEventStream } from "./bounded-event-stream.js";
+import { WatchCursor } from "./watch-cursor.js";
 
 /**
  * What a one-shot watch is on: the node (left by `getData` and `exists`) or its children (left
@@ -25,18 +33,33 @@ import type { BoundedEventStream } from "./bounded-event-stream.js";
 export type OneShotTarget = "node" | "children";
 
 /**
- * One persistent watch stream: the path and mode it was set with, and its consumer.
+ * One persistent watch stream: the path and mode it was set with, its consumer, and where it
+ * stands.
  *
  * @since 0.1.0
  * @internal
  */
-export interface WatchStreamEntry {
-  /** The watched path. */
-  readonly path: string;
-  /** Whether it covers the node only or its subtree. */
-  readonly mode: AddWatchMode;
-  /** Where its events go. */
-  readonly stream: BoundedEventStream<WatchEvent>;
+export class WatchStreamEntry {
+  /** What the stream delivered, to resume from. */
+  readonly cursor = new WatchCursor();
+  /** Whether the member holds the watch on the current connection: it answered the addWatch. */
+  isSet = false;
+
+  /**
+   * @param path - The watched path.
+   * @param mode - Whether it covers the node only or its subtree.
+   * @param stream - Where its events go.
+   */
+  constructor(
+    readonly path: string,
+    readonly mode: AddWatchMode,
+    readonly stream: BoundedEventStream<WatchEvent>,
+  ) {}
+
+  /** Hands an event to the stream, unless it already delivered it. */
+  push(event: WatchEvent): void {
+    if (this.cursor.admit(event.zxid)) this.stream.push(event);
+  }
 }
 
 interface OneShotWatch {
@@ -64,6 +87,8 @@ export class WatchRegistry {
   };
   /** Persistent streams by watched path, so an event finds its streams by walking up its path. */
   readonly #streams = new Map<string, Set<WatchStreamEntry>>();
+  /** The stream whose replay is under way: the events up to `zxid` that follow its reply. */
+  #replay: { readonly entry: WatchStreamEntry; readonly zxid: Zxid } | undefined;
 
   /**
    * Registers a one-shot watch, which the next matching event settles.
@@ -137,29 +162,43 @@ export class WatchRegistry {
   }
 
   /**
-   * The distinct watches the member must hold for the streams: one per path and mode.
+   * Every persistent stream, to set again on a new connection.
    *
-   * @returns Path and mode pairs, each once.
+   * @returns The streams.
    */
-  streamWatches(): { readonly path: string; readonly mode: AddWatchMode }[] {
-    const watches: { path: string; mode: AddWatchMode }[] = [];
-    for (const [path, entries] of this.#streams) {
-      const modes = new Set<AddWatchMode>();
-      for (const entry of entries) modes.add(entry.mode);
-      for (const mode of modes) watches.push({ path, mode });
-    }
-    return watches;
+  streams(): WatchStreamEntry[] {
+    return [...this.#streams.values()].flatMap((entries) => [...entries]);
   }
 
   /**
-   * The streams on a path with a mode.
+   * The member set a stream's watch: the stream takes events from now on.
    *
-   * @param path - The watched path.
-   * @param mode - The watch's mode.
-   * @returns Those streams.
+   * @param entry - The stream.
+   * @param zxid - The zxid of the addWatch reply: the watch sees every change after it.
+   * @param replaying - Whether the addWatch had a `fromZxid`: then the member's replay of the
+   *   changes up to `zxid` follows, for this stream alone.
    */
-  streamsOf(path: string, mode: AddWatchMode): WatchStreamEntry[] {
-    return [...(this.#streams.get(path) ?? [])].filter((entry) => entry.mode === mode);
+  watchSet(entry: WatchStreamEntry, zxid: Zxid, replaying: boolean): void {
+    entry.isSet = true;
+    if (replaying) this.#replay = { entry, zxid };
+    else entry.cursor.reached(zxid);
+  }
+
+  /**
+   * A reply arrived: any replay under way is over, and every stream whose watch is set has had
+   * every event up to the reply's zxid.
+   *
+   * @param zxid - The reply's zxid.
+   */
+  replied(zxid: Zxid): void {
+    this.#endReplay();
+    for (const entry of this.streams()) if (entry.isSet) entry.cursor.reached(zxid);
+  }
+
+  /** The channel broke: no watch is set any more, until set again on the next. */
+  unsetStreams(): void {
+    this.#replay = undefined;
+    for (const entry of this.streams()) entry.isSet = false;
   }
 
   /**
@@ -168,6 +207,15 @@ export class WatchRegistry {
    * @param event - The member's event.
    */
   deliver(event: WatchEvent): void {
+    const replay = this.#replay;
+    if (replay !== undefined) {
+      // Live events come after the replay, above the zxid the replay ends at.
+      if (event.zxid <= replay.zxid) {
+        replay.entry.push(event);
+        return;
+      }
+      this.#endReplay();
+    }
     for (const target of TARGETS_BY_TYPE[event.type]) {
       const watches = this.#oneShots[target].get(event.path);
       if (watches === undefined) continue;
@@ -176,13 +224,13 @@ export class WatchRegistry {
     }
     const childrenChanged = event.type === "nodeChildrenChanged";
     for (const entry of this.#streams.get(event.path) ?? []) {
-      if (entry.mode === "persistent" || !childrenChanged) entry.stream.push(event);
+      if (entry.isSet && (entry.mode === "persistent" || !childrenChanged)) entry.push(event);
     }
     if (childrenChanged) return;
     // Walks up the path to the root: at most one step per "/" in the path.
     for (let path = parentOf(event.path); path !== undefined; path = parentOf(path)) {
       for (const entry of this.#streams.get(path) ?? []) {
-        if (entry.mode === "persistentRecursive") entry.stream.push(event);
+        if (entry.isSet && entry.mode === "persistentRecursive") entry.push(event);
       }
     }
   }
@@ -206,11 +254,16 @@ export class WatchRegistry {
    * @param error - What they fail with, or `undefined` to end them cleanly.
    */
   endStreams(error: ZabError | undefined): void {
-    const entries = [...this.#streams.values()].flatMap((set) => [...set]);
-    for (const { stream } of entries) {
+    for (const { stream } of this.streams()) {
       if (error === undefined) stream.end();
       else stream.fail(error);
     }
+  }
+
+  /** The replay under way, if any, is over: its stream has had every event up to its end. */
+  #endReplay(): void {
+    this.#replay?.entry.cursor.reached(this.#replay.zxid);
+    this.#replay = undefined;
   }
 }
 

@@ -97,6 +97,7 @@ const STATUS_CODES = wireEnum<"ok" | ZabErrorCode>({
   Locked: 17,
   StorageFailed: 18,
   RolledBack: 19,
+  WatchOverflow: 20,
 });
 
 const CREATE_MODES = wireEnum<CreateMode>({
@@ -365,6 +366,7 @@ export function writeOpFields(sink: FrameSink, op: ClientOp | CheckOp): void {
     case "addWatch":
       sink.string("path", op.path);
       sink.enum("mode", ADD_WATCH_MODES, op.mode);
+      sink.u64("fromZxid", op.fromZxid);
       return;
     case "removeWatches":
       sink.string("path", op.path);
@@ -429,7 +431,12 @@ export function readOpFields(reader: FrameReader, name: OpName): ClientOp | Chec
     case "closeSession":
       return { op: name };
     case "addWatch":
-      return { op: name, path: reader.string("path"), mode: reader.enum("mode", ADD_WATCH_MODES) };
+      return {
+        op: name,
+        path: reader.string("path"),
+        mode: reader.enum("mode", ADD_WATCH_MODES),
+        fromZxid: reader.u64("fromZxid") as Zxid,
+      };
     case "removeWatches":
       return {
         op: name,

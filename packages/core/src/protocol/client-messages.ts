@@ -285,6 +285,14 @@ export interface CloseSessionOp {
 /**
  * Set a persistent watch on a znode, or on its whole subtree.
  *
+ * @remarks
+ * The member sets the watch when the request reaches the front of the session's line (after the
+ * session's earlier requests are answered), and answers with the zxid it then had applied: the
+ * watch sees every matching change after that zxid. With a `fromZxid`, it also replays the
+ * matching changes after `fromZxid` that it still remembers, as watch events sent right after
+ * the reply and before anything else, so a stream resumes after a reconnection without a gap.
+ * It refuses with `WatchOverflow` when it no longer remembers all of them, and with
+ * `Unavailable` when it has not applied `fromZxid` yet.
  * @since 0.1.0
  */
 export interface AddWatchOp {
@@ -294,6 +302,13 @@ export interface AddWatchOp {
   readonly path: string;
   /** Whether the watch covers the node only or its whole subtree. */
   readonly mode: AddWatchMode;
+  /**
+   * Replay the matching changes with a zxid above this one before following new ones; 0 to
+   * follow from now on only.
+   *
+   * @since 0.1.0
+   */
+  readonly fromZxid: Zxid;
 }
 
 /**

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { assert } from "../assert.js";
 import { decodeClientToMember, encodeMemberToClient, SESSION_PASSWORD_BYTES } from "../codec/client-codec.js";
 import { ZabError } from "../errors.js";
 import type { ClientChannel } from "../ports/client-channel.js";
@@ -20,13 +21,14 @@ import type {
 } from "../protocol/client-messages.js";
 import { type ServerId, type SessionId, sessionId as toSessionId } from "../protocol/ids.js";
 import type { ProposeResult } from "../protocol/zab-node.js";
-import type { Zxid } from "../protocol/zxid.js";
+import { ZXID_ZERO, type Zxid } from "../protocol/zxid.js";
 import type { DataTree } from "../tree/data-tree.js";
 import { validateTreeOp } from "../tree/request-validation.js";
 import type { TreeOutcome } from "../tree/tree-applied.js";
 import type { TreeLimits } from "../tree/tree-limits.js";
 import type { TreeTxnOp } from "../tree/tree-txn.js";
-import type { WatchKind, WatchManager } from "./watch-manager.js";
+import type { ChangeHistory } from "./change-history.js";
+import { persistentWatchSees, type WatchKind, type WatchManager } from "./watch-manager.js";
 
 /**
  * What a connection needs from the member that serves it.
@@ -40,9 +42,16 @@ export interface MemberServices {
   readonly sessionTimeoutMinMs: number;
   readonly sessionTimeoutMaxMs: number;
   readonly watches: WatchManager<ClientConnection>;
+  /** The latest changes applied here, to replay to watches; complete up to the tree's last zxid. */
+  readonly history: ChangeHistory;
   readonly logger: Logger;
   /** Whether this member is synchronized and may serve clients. */
   isServing(): boolean;
+  /**
+   * Whether the member is firing the watches of transactions its tree already applied: a read
+   * now would reflect changes whose events have not gone out yet, so reads wait.
+   */
+  isApplying(): boolean;
   /** Hands a data tree operation to the ensemble (leader proposes, follower forwards). */
   submit(sessionId: SessionId, cxid: number, op: TreeTxnOp): ProposeResult;
   /** A new session id and password, unique across the ensemble. */
@@ -63,8 +72,12 @@ interface PendingReply {
   readonly xid: number;
   /** The reply once known. */
   reply: MemberToClientMessage | undefined;
-  /** For reads: computes the reply against the state at the moment it reaches the front. */
-  readonly read?: () => MemberToClientMessage;
+  /**
+   * For requests answered from the member's state (reads, setting and removing watches): computes
+   * the reply against the state at the moment it reaches the front, with the watch events that
+   * must follow it before anything else (those an addWatch replays).
+   */
+  readonly read?: () => readonly [ClientReply, ...WatchEvent[]];
   /** For writes: builds the reply once the transaction was applied here. */
   readonly applied?: (zxid: Zxid, outcome: TreeOutcome) => MemberToClientMessage;
 }
@@ -75,7 +88,9 @@ interface PendingReply {
  * @remarks
  * Replies leave in request order, so a read sent after a write is answered after the write
  * was applied here: a session reads its own writes. A write's reply leaves once this member
- * applied the transaction.
+ * applied the transaction. Watches are set and removed as their request reaches the front of
+ * the line too, in request order; a persistent watch set with a `fromZxid` is followed at once
+ * by the changes it replays, so nothing else comes between its reply and them.
  * @internal
  */
 export class ClientConnection {
@@ -141,6 +156,13 @@ export class ClientConnection {
     const pending = this.#queue.find((entry) => entry.xid === cxid && entry.reply === undefined);
     if (pending?.applied === undefined) return;
     pending.reply = pending.applied(zxid, outcome);
+    this.#flush();
+  }
+
+  /**
+   * Answers the reads that waited for the member to fire the watches of the batch it applied.
+   */
+  batchApplied(): void {
     this.#flush();
   }
 
@@ -263,21 +285,17 @@ export class ClientConnection {
       case "getData":
       case "exists":
       case "getChildren":
-        this.#queue.push({ xid, reply: undefined, read: () => this.#read(request) });
+        this.#queue.push({ xid, reply: undefined, read: () => [this.#read(request)] });
         this.#flush();
         return;
       case "addWatch":
-        this.member.watches.add(this, request.mode, request.path);
-        this.#answer(xid, { op: "addWatch" });
+        this.#queue.push({ xid, reply: undefined, read: () => this.#addWatch(request) });
+        this.#flush();
         return;
-      case "removeWatches": {
-        const kinds: readonly WatchKind[] =
-          request.watcherType === "any" ? ["data", "exists", "children"] : [toWatchKind(request.watcherType)];
-        const removed = this.member.watches.remove(this, kinds, request.path);
-        if (removed) this.#answer(xid, { op: "removeWatches" });
-        else this.#answerError(xid, "removeWatches", "NoNode");
+      case "removeWatches":
+        this.#queue.push({ xid, reply: undefined, read: () => [this.#removeWatches(request)] });
+        this.#flush();
         return;
-      }
       case "sync":
         // An empty multi is a no-op transaction: once it is applied here, so is everything the
         // leader committed before it, and reads that follow are up to date.
@@ -324,9 +342,7 @@ export class ClientConnection {
     this.#queue.push({ xid, reply: undefined, applied: reply });
   }
 
-  #read(
-    request: Extract<ClientRequest, { op: "getData" | "exists" | "getChildren" }>,
-  ): MemberToClientMessage {
+  #read(request: Extract<ClientRequest, { op: "getData" | "exists" | "getChildren" }>): ClientReply {
     const { tree, watches } = this.member;
     const zxid = tree.lastZxid;
     try {
@@ -352,6 +368,47 @@ export class ClientConnection {
     }
   }
 
+  /**
+   * Sets a persistent watch and, for a `fromZxid`, replays the retained changes after it that
+   * the watch sees: the reply, at the zxid the watch starts after, then those changes in applied
+   * order. Refuses a `fromZxid` this member has not applied yet (`Unavailable`: the client saw
+   * more than this member, which the handshake already refuses) or whose changes it no longer
+   * holds (`WatchOverflow`).
+   */
+  #addWatch(request: Extract<ClientRequest, { op: "addWatch" }>): readonly [ClientReply, ...WatchEvent[]] {
+    const { tree, watches, history } = this.member;
+    const { xid, path, mode, fromZxid } = request;
+    const zxid = tree.lastZxid;
+    assert(history.lastZxid === zxid, "the change history is complete up to the tree's last zxid");
+    const resuming = fromZxid !== ZXID_ZERO;
+    if (resuming && fromZxid > zxid) {
+      return [this.#reply(xid, zxid, { op: "error", failedOp: "addWatch", code: "Unavailable" })];
+    }
+    if (resuming && !history.holdsChangesAfter(fromZxid)) {
+      return [this.#reply(xid, zxid, { op: "error", failedOp: "addWatch", code: "WatchOverflow" })];
+    }
+    watches.add(this, mode, path);
+    const reply = this.#reply(xid, zxid, { op: "addWatch" });
+    if (!resuming) return [reply];
+    const replayed: WatchEvent[] = [];
+    for (const change of history.changesAfter(fromZxid)) {
+      if (persistentWatchSees(mode, path, change.type, change.path))
+        replayed.push({ kind: "watchEvent", ...change });
+    }
+    return [reply, ...replayed];
+  }
+
+  #removeWatches(request: Extract<ClientRequest, { op: "removeWatches" }>): ClientReply {
+    const kinds: readonly WatchKind[] =
+      request.watcherType === "any" ? ["data", "exists", "children"] : [toWatchKind(request.watcherType)];
+    const removed = this.member.watches.remove(this, kinds, request.path);
+    return this.#reply(
+      request.xid,
+      this.member.tree.lastZxid,
+      removed ? { op: "removeWatches" } : { op: "error", failedOp: "removeWatches", code: "NoNode" },
+    );
+  }
+
   #answer(xid: number, result: OpResult): void {
     this.#queue.push({ xid, reply: this.#reply(xid, this.member.tree.lastZxid, result) });
     this.#flush();
@@ -375,10 +432,12 @@ export class ClientConnection {
     for (;;) {
       const front = this.#queue[0];
       if (front === undefined) return;
-      if (front.reply === undefined && front.read === undefined) return; // a write in flight
+      // A write in flight, or a read while the member is still firing watches.
+      if (front.reply === undefined && (front.read === undefined || this.member.isApplying())) return;
       this.#queue.shift();
-      const reply = front.reply ?? front.read?.();
-      if (reply !== undefined) this.#send(reply);
+      const messages = front.reply === undefined ? (front.read?.() ?? []) : [front.reply];
+      for (const message of messages) this.#send(message);
+      const reply = messages[0];
       if (reply?.kind === "reply" && reply.op === "closeSession") {
         this.close("the session closed");
         return;

@@ -21,6 +21,7 @@ import type { TreeApplied } from "../tree/tree-applied.js";
 import { type TreeLimits, treeLimits } from "../tree/tree-limits.js";
 import type { TreeTxnOp } from "../tree/tree-txn.js";
 import { decodeTreeTxn, encodeTreeTxn } from "../tree/tree-txn-codec.js";
+import { ChangeHistory } from "./change-history.js";
 import { ClientConnection, type MemberServices } from "./client-connection.js";
 import { SessionExpiry } from "./session-expiry.js";
 import { WatchManager } from "./watch-manager.js";
@@ -42,7 +43,19 @@ export interface CoordinationServerOptions
   readonly sessionTimeoutMaxMs?: number;
   /** Limits on paths, data and multi, enforced before a write is proposed. */
   readonly treeLimits?: Partial<TreeLimits>;
+  /**
+   * How many of the latest changes (one per node a transaction touched) the member remembers,
+   * so that a persistent watch whose client moved here resumes without a gap: the member replays
+   * the changes the watch missed while its client was away. A watch that missed changes older
+   * than these fails with `WatchOverflow`. Each costs about a hundred bytes plus its path, so the
+   * default holds about 10 MB. 0 remembers none. Default 100,000.
+   *
+   * @since 0.1.0
+   */
+  readonly watchHistoryMax?: number;
 }
+
+const WATCH_HISTORY_MAX_DEFAULT = 100_000;
 
 /**
  * One ensemble member serving the Coordination API.
@@ -69,17 +82,30 @@ export interface CoordinationServerOptions
 export class CoordinationServer implements AsyncDisposable {
   readonly #tree: DataTree;
   readonly #watches = new WatchManager<ClientConnection>();
+  readonly #history: ChangeHistory;
   readonly #connections = new Set<ClientConnection>();
   readonly #bySession = new Map<SessionId, ClientConnection>();
   readonly #expiry = new SessionExpiry();
   readonly #touched = new Set<SessionId>();
   readonly #services: MemberServices;
   #server: ZabServer<TreeApplied> | undefined;
+  /** Set while the watches of an applied batch fire: reads wait until they all have. */
+  #applying = false;
+  /** Set once closing starts: a closed member's state is stale, it must serve no client. */
+  #closed = false;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(options: CoordinationServerOptions) {
     const limits = treeLimits(options.treeLimits);
+    const watchHistoryMax = options.watchHistoryMax ?? WATCH_HISTORY_MAX_DEFAULT;
+    if (!Number.isSafeInteger(watchHistoryMax) || watchHistoryMax < 0) {
+      throw new ZabError(
+        "Invalid",
+        `watchHistoryMax must be a non-negative safe integer, got ${watchHistoryMax}`,
+      );
+    }
     this.#tree = new DataTree({ childrenPerNodeMax: limits.childrenPerNodeMax });
+    this.#history = new ChangeHistory(watchHistoryMax);
     this.#services = {
       serverId: options.id,
       tree: this.#tree,
@@ -87,8 +113,10 @@ export class CoordinationServer implements AsyncDisposable {
       sessionTimeoutMinMs: options.sessionTimeoutMinMs ?? 1_000,
       sessionTimeoutMaxMs: options.sessionTimeoutMaxMs ?? 60_000,
       watches: this.#watches,
+      history: this.#history,
       logger: options.logger ?? silentLogger,
-      isServing: () => this.#zab.status.phase === "broadcast",
+      isServing: () => !this.#closed && this.#zab.status.phase === "broadcast",
+      isApplying: () => this.#applying,
       submit: (sessionId, cxid, op) => this.#submit(sessionId, cxid, op),
       newSession: () => newSession(options.id),
       touch: (sessionId) => this.#touched.add(sessionId),
@@ -116,9 +144,19 @@ export class CoordinationServer implements AsyncDisposable {
    */
   static async start(options: CoordinationServerOptions): Promise<CoordinationServer> {
     const member = new CoordinationServer(options);
+    const tree = member.#tree;
     member.#server = await ZabServer.start<TreeApplied>({
       ...options,
-      stateMachine: member.#tree,
+      // The tree, except that a restored snapshot (at recovery, or sent by a leader) also resets
+      // the change history: the changes up to the snapshot were never recorded here.
+      stateMachine: {
+        apply: (txn) => tree.apply(txn),
+        snapshot: () => tree.snapshot(),
+        restore: (data, zxid) => {
+          tree.restore(data, zxid);
+          member.#history.reset(zxid);
+        },
+      },
       hooks: {
         applied: (applied) => member.#applied(applied),
         transition: (transition) => member.#transition(transition),
@@ -183,6 +221,7 @@ export class CoordinationServer implements AsyncDisposable {
 
   /** Stops serving clients, then stops the member. Idempotent. */
   async close(): Promise<void> {
+    this.#closed = true;
     clearInterval(this.#timer);
     for (const connection of [...this.#connections]) connection.close("the member is shutting down");
     await this.#server?.close();
@@ -213,28 +252,41 @@ export class CoordinationServer implements AsyncDisposable {
   }
 
   #applied(applied: readonly Applied<TreeApplied>[]): void {
-    for (const { result } of applied) {
-      const connection = this.#bySession.get(result.sessionId);
-      const { outcome } = result;
-      // Watches fire before the reply to the write that fired them, as in ZooKeeper.
-      for (const change of result.changes) {
-        for (const watcher of this.#watches.trigger(change.type, change.path)) {
-          watcher.notify({ kind: "watchEvent", type: change.type, path: change.path, zxid: result.zxid });
+    // The tree already reflects the whole batch, but its watches fire one transaction at a time,
+    // each before the reply to the write that made it (as in ZooKeeper). Until the last has
+    // fired, connections answer writes only; the reads and watch requests queued behind them are
+    // answered afterwards, so that no reply reflects a change whose event is still to come.
+    const answered = new Set<ClientConnection>();
+    this.#applying = true;
+    try {
+      for (const { result } of applied) {
+        const connection = this.#bySession.get(result.sessionId);
+        const { outcome } = result;
+        this.#history.append(result.zxid, result.changes);
+        for (const { type, path } of result.changes) {
+          for (const watcher of this.#watches.trigger(type, path)) {
+            watcher.notify({ kind: "watchEvent", type, path, zxid: result.zxid });
+          }
+        }
+        if (outcome.op === "createSession") {
+          if (this.#leads()) this.#expiry.track(outcome.sessionId, outcome.timeoutMs, Date.now());
+          connection?.sessionCreated(outcome);
+          continue;
+        }
+        if (connection !== undefined && result.cxid !== 0) {
+          connection.writeApplied(result.cxid, result.zxid, outcome);
+          answered.add(connection);
+        }
+        if (outcome.op === "closeSession") {
+          this.#expiry.forget(result.sessionId);
+          // Expired rather than closed by its client: the client learns it when it reconnects.
+          this.#bySession.get(result.sessionId)?.close("the session expired");
         }
       }
-      if (outcome.op === "createSession") {
-        if (this.#leads()) this.#expiry.track(outcome.sessionId, outcome.timeoutMs, Date.now());
-        connection?.sessionCreated(outcome);
-        continue;
-      }
-      if (connection !== undefined && result.cxid !== 0)
-        connection.writeApplied(result.cxid, result.zxid, outcome);
-      if (outcome.op === "closeSession") {
-        this.#expiry.forget(result.sessionId);
-        // Expired rather than closed by its client: the client learns it when it reconnects.
-        this.#bySession.get(result.sessionId)?.close("the session expired");
-      }
+    } finally {
+      this.#applying = false;
     }
+    for (const connection of answered) connection.batchApplied();
   }
 
   #transition(transition: Transition): void {

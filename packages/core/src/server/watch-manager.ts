@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { WatchEventType } from "../protocol/client-messages.js";
+import type { AddWatchMode, WatchEventType } from "../protocol/client-messages.js";
 import { parentOf } from "../tree/path.js";
 
 /**
@@ -29,6 +29,29 @@ const FIRES: Readonly<Record<WatchEventType, readonly ("data" | "exists" | "chil
   nodeDeleted: ["data", "exists", "children"],
   nodeChildrenChanged: ["children"],
 };
+
+/**
+ * Whether a persistent watch sees a change: the rule {@link WatchManager.trigger} applies to the
+ * watches it holds, for a watch it does not hold (replaying a change to a watch set later).
+ *
+ * @param mode - The watch's mode.
+ * @param watchedPath - The path it was set on.
+ * @param type - The change.
+ * @param path - The node it happened to.
+ * @returns `true` for any change at the watched path; for a recursive watch, also any change but
+ *   a child-list change below it.
+ * @since 0.1.0
+ */
+export function persistentWatchSees(
+  mode: AddWatchMode,
+  watchedPath: string,
+  type: WatchEventType,
+  path: string,
+): boolean {
+  if (path === watchedPath) return mode === "persistent" || type !== "nodeChildrenChanged";
+  if (mode === "persistent" || type === "nodeChildrenChanged") return false;
+  return watchedPath === "/" || path.startsWith(`${watchedPath}/`);
+}
 
 /**
  * Watches by path, for any kind of watcher handle (a client connection).

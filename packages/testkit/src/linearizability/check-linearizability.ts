@@ -46,9 +46,22 @@ export interface CheckLinearizabilityOptions {
  * @since 0.1.0
  */
 export type LinearizabilityResult<Input, Output> =
-  | { readonly verdict: "linearizable" }
-  | { readonly verdict: "not-linearizable"; readonly partition: readonly Operation<Input, Output>[] }
-  | { readonly verdict: "unknown"; readonly reason: "timed-out" | "cache-full" };
+  | {
+      /** Some order of the operations respects real time and the model. */
+      readonly verdict: "linearizable";
+    }
+  | {
+      /** No such order exists. */
+      readonly verdict: "not-linearizable";
+      /** The operations of the part (for a key-value model, the key) proven not linearizable. */
+      readonly partition: readonly Operation<Input, Output>[];
+    }
+  | {
+      /** The search did not finish, and found no violation so far. */
+      readonly verdict: "unknown";
+      /** Which budget ran out. */
+      readonly reason: "timed-out" | "cache-full";
+    };
 
 const timeoutMsDefault = 60_000;
 const cacheBytesMaxDefault = 256 * 1024 * 1024;

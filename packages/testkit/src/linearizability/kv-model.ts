@@ -14,9 +14,28 @@ import type { Operation } from "./operation.js";
  * @since 0.1.0
  */
 export type KvInput =
-  | { readonly kind: "get"; readonly key: string }
-  | { readonly kind: "put"; readonly key: string; readonly value: string }
-  | { readonly kind: "append"; readonly key: string; readonly value: string };
+  | {
+      /** Read a key. */
+      readonly kind: "get";
+      /** The key. */
+      readonly key: string;
+    }
+  | {
+      /** Replace a key's value. */
+      readonly kind: "put";
+      /** The key. */
+      readonly key: string;
+      /** The new value. */
+      readonly value: string;
+    }
+  | {
+      /** Append to a key's value. */
+      readonly kind: "append";
+      /** The key. */
+      readonly key: string;
+      /** What is appended. */
+      readonly value: string;
+    };
 
 /**
  * A key-value operation's response: the value a get returned, or that a put or append completed.
@@ -24,9 +43,20 @@ export type KvInput =
  * @since 0.1.0
  */
 export type KvOutput =
-  | { readonly kind: "get"; readonly value: string }
-  | { readonly kind: "put" }
-  | { readonly kind: "append" };
+  | {
+      /** Answers a get. */
+      readonly kind: "get";
+      /** The value read ("" for a missing key). */
+      readonly value: string;
+    }
+  | {
+      /** A put completed. */
+      readonly kind: "put";
+    }
+  | {
+      /** An append completed. */
+      readonly kind: "append";
+    };
 
 /**
  * The key-value model. Its state is the value of one key, which is sound only because

@@ -19,9 +19,24 @@ export type RegisterValue = number | null;
  * @since 0.1.0
  */
 export type RegisterInput =
-  | { readonly kind: "read" }
-  | { readonly kind: "write"; readonly value: number }
-  | { readonly kind: "cas"; readonly from: number; readonly to: number };
+  | {
+      /** Read the register. */
+      readonly kind: "read";
+    }
+  | {
+      /** Write `value`. */
+      readonly kind: "write";
+      /** The value written. */
+      readonly value: number;
+    }
+  | {
+      /** Write `to` if the register holds `from`. */
+      readonly kind: "cas";
+      /** The value expected. */
+      readonly from: number;
+      /** The value written when the expectation holds. */
+      readonly to: number;
+    };
 
 /**
  * A register operation's response: the value read, that a write completed, or whether a
@@ -30,9 +45,22 @@ export type RegisterInput =
  * @since 0.1.0
  */
 export type RegisterOutput =
-  | { readonly kind: "read"; readonly value: RegisterValue }
-  | { readonly kind: "write" }
-  | { readonly kind: "cas"; readonly ok: boolean };
+  | {
+      /** Answers a read. */
+      readonly kind: "read";
+      /** The value read (`null` before any write). */
+      readonly value: RegisterValue;
+    }
+  | {
+      /** A write completed. */
+      readonly kind: "write";
+    }
+  | {
+      /** Answers a compare-and-set. */
+      readonly kind: "cas";
+      /** Whether the comparison held, and so whether it wrote. */
+      readonly ok: boolean;
+    };
 
 /**
  * The compare-and-set register model: initially `null`; `cas` writes `to` iff the value is

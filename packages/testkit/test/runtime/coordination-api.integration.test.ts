@@ -10,10 +10,8 @@ import {
   type ClientChannel,
   type ClientDialer,
   type Coordination,
-  CoordinationServer,
+  type CoordinationServer,
   connect,
-  MemoryDataDir,
-  openMemoryStorage,
   type ServerId,
   serverId,
   ZabError,
@@ -21,9 +19,8 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryClientNetwork } from "../../src/transport/memory-client-network.js";
 import { MemoryNetwork } from "../../src/transport/memory-network.js";
-import { until } from "./helpers.js";
+import { startMember, until, voters } from "./helpers.js";
 
-const voters = [serverId(1), serverId(2), serverId(3)];
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 
@@ -45,18 +42,7 @@ async function startEnsemble(): Promise<Ensemble> {
   const clients = new MemoryClientNetwork();
   const members = new Map<ServerId, CoordinationServer>();
   for (const id of voters) {
-    members.set(
-      id,
-      await CoordinationServer.start({
-        id,
-        voters,
-        tickMs: 10,
-        sessionTimeoutMinMs: 200,
-        storage: openMemoryStorage(new MemoryDataDir()),
-        transport: network.transport(id),
-        clients: clients.acceptor(id),
-      }),
-    );
+    members.set(id, await startMember(id, { network, clients }));
   }
   const serving = () => [...members.values()].every((member) => member.status.phase === "broadcast");
   await until(() => (serving() ? true : undefined));

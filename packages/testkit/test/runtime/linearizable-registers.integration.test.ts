@@ -9,10 +9,9 @@
 // have happened. Faults run throughout; each register's history must be linearizable.
 import {
   type Coordination,
-  CoordinationServer,
+  type CoordinationServer,
   connect,
   MemoryDataDir,
-  openMemoryStorage,
   type ServerId,
   serverId,
   ZabError,
@@ -28,9 +27,8 @@ import {
 import { SeededRandom } from "../../src/sim/random.js";
 import { MemoryClientNetwork } from "../../src/transport/memory-client-network.js";
 import { MemoryNetwork } from "../../src/transport/memory-network.js";
-import { until } from "./helpers.js";
+import { startMember, until, voters } from "./helpers.js";
 
-const voters = [serverId(1), serverId(2), serverId(3)];
 const registers = ["/r0", "/r1"];
 const CLIENTS = 5;
 const RUN_MS = 2_500;
@@ -55,18 +53,7 @@ async function runWorkload(
   const start = async (id: ServerId) => {
     const disk = disks.get(id);
     if (disk === undefined) throw new Error("no disk");
-    members.set(
-      id,
-      await CoordinationServer.start({
-        id,
-        voters,
-        tickMs: 10,
-        sessionTimeoutMinMs: 500,
-        storage: openMemoryStorage(disk),
-        transport: network.transport(id),
-        clients: clients.acceptor(id),
-      }),
-    );
+    members.set(id, await startMember(id, { network, clients }, { disk, sessionTimeoutMinMs: 500 }));
   };
   for (const id of voters) await start(id);
   await until(() => ([...members.values()].every((m) => m.status.phase === "broadcast") ? true : undefined));

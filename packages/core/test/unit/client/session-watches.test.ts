@@ -4,15 +4,21 @@
 // of the same path, and reject with ConnectionLoss when the channel breaks, Aborted on their
 // signal, SessionExpired or Closed when the session ends. Persistent watches are set before
 // watch() returns, yield their events in order (recursive ones for the whole subtree, without
-// child-list events), are set again on the next member after a reconnection, remove the member's
-// watch when the consumer breaks out (only when no other stream needs it), end cleanly on close,
-// fail on loss, overflow or the member's refusal.
+// child-list events), take no event before the member set them, are set again on the next
+// member after a reconnection from the zxid of what they delivered (the last reply's zxid for a
+// quiet one) and yield the member's replay without a gap or a duplicate, even when the channel
+// broke in the middle of one transaction's events and another stream's replay covers the same
+// changes; they remove the member's watch when the consumer breaks out (only when no other
+// stream needs it), end cleanly on close, fail on loss, on the member's refusal, and with
+// WatchOverflow when the member cannot replay what they missed or their consumer falls behind.
 //
 // Method: the real client against scripted members on local channels; the member sends watch
 // events by hand and every request the client sends is checked in order.
 
 import { describe, expect, it } from "vitest";
+import type { EventStream } from "../../../src/client/coordination.js";
 import type { WatchEvent } from "../../../src/protocol/client-messages.js";
+import { counterOf, ZXID_ZERO } from "../../../src/protocol/zxid.js";
 import {
   connected,
   expectZabError,
@@ -138,7 +144,7 @@ describe("persistent watches", () => {
     const stream = session.watch("/cfg");
     const read = session.getData("/cfg");
     const add = await member.receiveRequest("addWatch");
-    expect(add).toMatchObject({ xid: 1, path: "/cfg", mode: "persistent" });
+    expect(add).toMatchObject({ xid: 1, path: "/cfg", mode: "persistent", fromZxid: ZXID_ZERO });
     expect((await member.receiveRequest("getData")).xid).toBe(2);
     member.reply(add, { op: "addWatch" });
     member.send({ kind: "reply", xid: 2, zxid: z(1), op: "getData", data: DATA, stat: STAT });
@@ -180,7 +186,21 @@ describe("persistent watches", () => {
     await member.closeSession(session);
   });
 
-  it("are set again on the member the session moves to, and keep their buffered events", async () => {
+  it("take no event before the member set them", async () => {
+    const { session, member } = await connected(new ScriptedEnsemble());
+    const stream = session.watch("/cfg");
+    const add = await member.receiveRequest("addWatch");
+    // Sent before the member set the watch (for another watch of the session): not this stream's.
+    member.event("nodeDataChanged", "/cfg", z(2));
+    member.reply(add, { op: "addWatch" }, z(2));
+    member.event("nodeDataChanged", "/cfg", z(3));
+    expect(await stream.next()).toEqual({ done: false, value: event("nodeDataChanged", "/cfg", 3) });
+    await stream.return();
+    member.reply(await member.receiveRequest("removeWatches"), { op: "removeWatches" });
+    await member.closeSession(session);
+  });
+
+  it("are set again on the member the session moves to, from what they delivered, and keep their buffered events", async () => {
     const ensemble = new ScriptedEnsemble();
     const { session, member } = await connected(ensemble);
     const stream = session.watch("/cfg", { recursive: true });
@@ -195,16 +215,137 @@ describe("persistent watches", () => {
     expect(next.id).toBe(M2);
     await next.accept();
     const again = await next.receiveRequest("addWatch");
-    // The session's xids go on from the first connection, where addWatch took xid 1.
-    expect(again).toMatchObject({ xid: 2, path: "/cfg", mode: "persistentRecursive" });
-    next.reply(again, { op: "addWatch" });
+    // The session's xids go on from the first connection, where addWatch took xid 1. The stream
+    // delivered an event at z(2), maybe not all of that transaction's: the replay starts with it.
+    expect(again).toMatchObject({ xid: 2, path: "/cfg", mode: "persistentRecursive", fromZxid: z(1) });
+    next.reply(again, { op: "addWatch" }, z(6));
+    next.event("nodeDataChanged", "/cfg", z(2)); // Replayed, already delivered: dropped.
+    next.event("nodeCreated", "/cfg/new", z(5)); // Replayed, missed: delivered.
     await answerGetData(next);
     await queued;
     next.event("nodeDataChanged", "/cfg", z(7));
-    const first = await stream.next();
-    const second = await stream.next();
-    expect([first.value?.zxid, second.value?.zxid]).toEqual([z(2), z(7)]);
+    const seen: WatchEvent[] = [];
+    for (let i = 0; i < 3; i += 1) seen.push((await stream.next()).value as WatchEvent);
+    expect(seen).toEqual([
+      event("nodeDataChanged", "/cfg", 2),
+      event("nodeCreated", "/cfg/new", 5),
+      event("nodeDataChanged", "/cfg", 7),
+    ]);
     await stream.return();
+    next.reply(await next.receiveRequest("removeWatches"), { op: "removeWatches" });
+    await next.closeSession(session);
+  });
+
+  it("resume in the middle of a transaction's events: the replay repeats it whole, the stream yields the rest", async () => {
+    const ensemble = new ScriptedEnsemble();
+    const { session, member } = await connected(ensemble);
+    const stream = session.watch("/app", { recursive: true });
+    member.reply(await member.receiveRequest("addWatch"), { op: "addWatch" });
+    // One multi at z(2) makes three changes; the channel breaks after two of its events.
+    member.event("nodeCreated", "/app/a", z(2));
+    member.event("nodeCreated", "/app/b", z(2));
+    await settle();
+    member.close();
+    const next = await ensemble.nextDial();
+    await next.accept();
+    const again = await next.receiveRequest("addWatch");
+    expect(again.fromZxid).toBe(z(1));
+    next.reply(again, { op: "addWatch" }, z(3));
+    next.event("nodeCreated", "/app/a", z(2));
+    next.event("nodeCreated", "/app/b", z(2));
+    next.event("nodeCreated", "/app/c", z(2));
+    next.event("nodeDeleted", "/app/a", z(3));
+    next.event("nodeDataChanged", "/app/b", z(4)); // Live.
+    const seen: string[] = [];
+    for await (const change of stream) {
+      seen.push(`${counterOf(change.zxid)} ${change.type} ${change.path}`);
+      if (seen.length === 5) break;
+    }
+    expect(seen).toEqual([
+      "2 nodeCreated /app/a",
+      "2 nodeCreated /app/b",
+      "2 nodeCreated /app/c",
+      "3 nodeDeleted /app/a",
+      "4 nodeDataChanged /app/b",
+    ]);
+    next.reply(await next.receiveRequest("removeWatches"), { op: "removeWatches" });
+    await next.closeSession(session);
+  });
+
+  it("take a replay as their own: other streams neither get it twice nor take a change before their own replay", async () => {
+    const ensemble = new ScriptedEnsemble();
+    const { session, member } = await connected(ensemble);
+    const node = session.watch("/a");
+    member.reply(await member.receiveRequest("addWatch"), { op: "addWatch" });
+    const tree = session.watch("/", { recursive: true });
+    member.reply(await member.receiveRequest("addWatch"), { op: "addWatch" });
+    member.event("nodeDataChanged", "/a", z(2));
+    member.event("nodeDataChanged", "/b", z(3));
+    await settle();
+    member.close();
+    const next = await ensemble.nextDial();
+    await next.accept();
+    const [addNode, addTree] = [await next.receiveRequest("addWatch"), await next.receiveRequest("addWatch")];
+    expect([addNode.path, addNode.fromZxid, addTree.path, addTree.fromZxid]).toEqual(["/a", z(1), "/", z(2)]);
+    next.reply(addNode, { op: "addWatch" }, z(6));
+    next.event("nodeDataChanged", "/a", z(2)); // The node's replay.
+    next.event("nodeDataChanged", "/a", z(5));
+    next.event("nodeDataChanged", "/a", z(7)); // Live, for the node's watch: the tree's is not set yet.
+    next.reply(addTree, { op: "addWatch" }, z(7));
+    next.event("nodeDataChanged", "/b", z(3)); // The tree's replay.
+    next.event("nodeCreated", "/c", z(4));
+    next.event("nodeDataChanged", "/a", z(5));
+    next.event("nodeDataChanged", "/a", z(7));
+    next.event("nodeDataChanged", "/a", z(8)); // Live, for both.
+    const counters = async (stream: EventStream<WatchEvent>, count: number) => {
+      const taken: number[] = [];
+      for (let i = 0; i < count; i += 1)
+        taken.push(counterOf(((await stream.next()).value as WatchEvent).zxid));
+      return taken;
+    };
+    expect(await counters(node, 4)).toEqual([2, 5, 7, 8]);
+    expect(await counters(tree, 6)).toEqual([2, 3, 4, 5, 7, 8]);
+    // Closing ends the streams after what they buffered: nothing was buffered twice.
+    await next.closeSession(session);
+    expect(await node.next()).toEqual({ done: true, value: undefined });
+    expect(await tree.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it("resume a quiet stream from the last reply's zxid, not from where it was set", async () => {
+    const ensemble = new ScriptedEnsemble();
+    const { session, member } = await connected(ensemble);
+    const stream = session.watch("/quiet");
+    member.reply(await member.receiveRequest("addWatch"), { op: "addWatch" }, z(3));
+    const reading = session.getData("/elsewhere");
+    member.reply(await member.receiveRequest("getData"), { op: "getData", data: DATA, stat: STAT }, z(90));
+    await reading;
+    member.close();
+    const next = await ensemble.nextDial();
+    await next.accept();
+    const again = await next.receiveRequest("addWatch");
+    expect(again.fromZxid).toBe(z(90));
+    next.reply(again, { op: "addWatch" }, z(90));
+    await stream.return();
+    next.reply(await next.receiveRequest("removeWatches"), { op: "removeWatches" });
+    await next.closeSession(session);
+  });
+
+  it("fail with WatchOverflow after their buffered events when the member cannot replay what they missed", async () => {
+    const ensemble = new ScriptedEnsemble();
+    const { session, member } = await connected(ensemble);
+    const stream = session.watch("/cfg");
+    member.reply(await member.receiveRequest("addWatch"), { op: "addWatch" });
+    member.event("nodeDataChanged", "/cfg", z(2));
+    await settle();
+    member.close();
+    const next = await ensemble.nextDial();
+    await next.accept();
+    next.fail(await next.receiveRequest("addWatch"), "WatchOverflow", z(9));
+    expect((await stream.next()).value?.zxid).toBe(z(2));
+    const error = await expectZabError(stream.next(), "WatchOverflow");
+    expect(error.path).toBe("/cfg");
+    expect(error.message).toContain("read the node again");
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
     next.reply(await next.receiveRequest("removeWatches"), { op: "removeWatches" });
     await next.closeSession(session);
   });
@@ -264,7 +405,7 @@ describe("persistent watches", () => {
     expect(await stream.next()).toEqual({ done: true, value: undefined });
   });
 
-  it("fail with Throttled after the buffered events when the consumer falls too far behind", async () => {
+  it("fail with WatchOverflow after the buffered events when the consumer falls too far behind", async () => {
     const { session, member } = await connected(new ScriptedEnsemble(), { watchEventsBufferedMax: 2 });
     const stream = session.watch("/busy");
     member.reply(await member.receiveRequest("addWatch"), { op: "addWatch" });
@@ -272,7 +413,7 @@ describe("persistent watches", () => {
     await settle();
     expect((await stream.next()).value?.zxid).toBe(z(2));
     expect((await stream.next()).value?.zxid).toBe(z(3));
-    const error = await expectZabError(stream.next(), "Throttled");
+    const error = await expectZabError(stream.next(), "WatchOverflow");
     expect(error.path).toBe("/busy");
     expect((await member.receiveRequest("removeWatches")).path).toBe("/busy");
     await member.closeSession(session);

@@ -162,6 +162,7 @@ export const ERROR_CODES = every<ZabErrorCode>({
   Locked: true,
   StorageFailed: true,
   RolledBack: true,
+  WatchOverflow: true,
 });
 
 const PEER_STATES = every<PeerState>({ looking: true, following: true, leading: true, observing: true });
@@ -304,7 +305,12 @@ export function opArbitraries(options: ArbitraryOptions): ArbitraryPerOp<ClientO
     multi: record({ op: fc.constant("multi"), ops: fc.array(multiItem, { maxLength: 6 }) }),
     ping: record({ op: fc.constant("ping") }),
     closeSession: record({ op: fc.constant("closeSession") }),
-    addWatch: record({ op: fc.constant("addWatch"), path: textArbitrary, mode: pick(ADD_WATCH_MODES) }),
+    addWatch: record({
+      op: fc.constant("addWatch"),
+      path: textArbitrary,
+      mode: pick(ADD_WATCH_MODES),
+      fromZxid: zxidArbitrary,
+    }),
     removeWatches: record({
       op: fc.constant("removeWatches"),
       path: textArbitrary,

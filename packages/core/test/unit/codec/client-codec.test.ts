@@ -29,7 +29,7 @@ import type {
   Stat,
 } from "../../../src/protocol/client-messages.js";
 import { epoch, serverId, sessionId } from "../../../src/protocol/ids.js";
-import { zxid } from "../../../src/protocol/zxid.js";
+import { type Zxid, zxid } from "../../../src/protocol/zxid.js";
 import {
   clientToMemberArbitraries,
   ERROR_CODES,
@@ -218,6 +218,21 @@ describe("client decoders reject what the protocol forbids", () => {
     );
   });
 
+  it("rejects an addWatch without its fromZxid, the layout before resumable watches", () => {
+    // addWatch: … op 6a@6 | path@7..11 | mode@12 | fromZxid@13..20
+    const addWatch = encodeClientToMember({
+      kind: "request",
+      xid: 1,
+      op: "addWatch",
+      path: "/",
+      mode: "persistent",
+      fromZxid: z,
+    });
+    expect(
+      expectBadFrame(() => decodeClientToMember(addWatch.subarray(0, addWatch.byteLength - 8))),
+    ).toContain("fromZxid at byte 13: needs 8 bytes, 0 remain");
+  });
+
   it("rejects a truncated session password", () => {
     const connect = encodeClientToMember({
       kind: "connectRequest",
@@ -323,7 +338,14 @@ describe("client encoders refuse values outside the wire format", () => {
       },
     ],
     ["xid", { kind: "request", xid: 2 ** 31, op: "ping" }],
-    ["mode", { kind: "request", xid: 1, op: "addWatch", path: "/", mode: "constructor" as never }],
+    [
+      "mode",
+      { kind: "request", xid: 1, op: "addWatch", path: "/", mode: "constructor" as never, fromZxid: z },
+    ],
+    [
+      "fromZxid",
+      { kind: "request", xid: 1, op: "addWatch", path: "/", mode: "persistent", fromZxid: -1n as Zxid },
+    ],
     ["version", { kind: "request", xid: 1, op: "delete", path: "/a", version: -(2 ** 31) - 1 }],
     ["path", { kind: "request", xid: 1, op: "sync", path: "/a\uD800" }],
     [

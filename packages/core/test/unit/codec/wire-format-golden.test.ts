@@ -23,7 +23,7 @@ import type {
 } from "../../../src/protocol/client-messages.js";
 import { electionRound, epoch, serverId, sessionId } from "../../../src/protocol/ids.js";
 import type { PeerMessage } from "../../../src/protocol/messages.js";
-import { zxidFromBigInt } from "../../../src/protocol/zxid.js";
+import { ZXID_ZERO, zxidFromBigInt } from "../../../src/protocol/zxid.js";
 import { fromHex, peerMessageArbitraries, toHex } from "./arbitraries.js";
 
 const z17 = zxidFromBigInt(0x0000_0001_0000_0007n);
@@ -120,8 +120,12 @@ const toMemberVectors: readonly (readonly [ClientToMemberMessage, string])[] = [
   ],
   [{ kind: "request", xid: 2, op: "closeSession" }, "01 66 | 00000002 | f5"],
   [
-    { kind: "request", xid: 3, op: "addWatch", path: "/", mode: "persistentRecursive" },
-    "01 66 | 00000003 | 6a | 00000001 2f | 01",
+    { kind: "request", xid: 3, op: "addWatch", path: "/", mode: "persistentRecursive", fromZxid: ZXID_ZERO },
+    "01 66 | 00000003 | 6a | 00000001 2f | 01 | 0000000000000000",
+  ],
+  [
+    { kind: "request", xid: 5, op: "addWatch", path: "/w", mode: "persistent", fromZxid: z25 },
+    "01 66 | 00000005 | 6a | 00000002 2f77 | 00 | 0000000200000005",
   ],
   [
     { kind: "request", xid: 4, op: "removeWatches", path: "/", watcherType: "any" },
@@ -173,6 +177,10 @@ const toClientVectors: readonly (readonly [MemberToClientMessage, string])[] = [
       results: [{ op: "delete" }, { op: "error", failedOp: "check", code: "BadVersion" }],
     },
     "01 67 | ffffffff | 0000000100000007 | 0e 00 | 00000002 | 02 00 | 0d 03",
+  ],
+  [
+    { kind: "reply", xid: 5, zxid: z31, op: "error", failedOp: "addWatch", code: "WatchOverflow" },
+    "01 67 | 00000005 | 0000000300000001 | 6a 14",
   ],
   [
     { kind: "watchEvent", type: "nodeChildrenChanged", path: "/a", zxid: z17 },

@@ -1,8 +1,11 @@
 // Goal: changes fire exactly the watches ZooKeeper fires — one-shot watches once, persistent
 // watches every time, recursive watches for the whole subtree (without child-list events) — and
-// a closed connection's watches are gone. Method: set watches, trigger changes, compare.
+// a closed connection's watches are gone; and the rule used to replay changes to a persistent
+// watch set later agrees with the watches the manager fires. Method: set watches, trigger
+// changes, compare; for the replay rule, every mode, watched path, change type and path.
 import { describe, expect, it } from "vitest";
-import { WatchManager } from "../../../src/server/watch-manager.js";
+import type { AddWatchMode, WatchEventType } from "../../../src/protocol/client-messages.js";
+import { persistentWatchSees, WatchManager } from "../../../src/server/watch-manager.js";
 
 describe("WatchManager", () => {
   it("fires one-shot watches once, by the kind of change", () => {
@@ -46,5 +49,30 @@ describe("WatchManager", () => {
     expect(watches.remove("x", ["persistent"], "/a")).toBe(false);
     watches.removeAll("x");
     expect([...watches.trigger("nodeDataChanged", "/a")]).toEqual(["y"]);
+  });
+
+  it("fires a persistent watch exactly when persistentWatchSees says it sees the change", () => {
+    const paths = ["/", "/a", "/a/b", "/a/b/c", "/ab", "/b"];
+    const types: WatchEventType[] = ["nodeCreated", "nodeDeleted", "nodeDataChanged", "nodeChildrenChanged"];
+    const modes: AddWatchMode[] = ["persistent", "persistentRecursive"];
+    let seen = 0;
+    for (const mode of modes) {
+      for (const watchedPath of paths) {
+        const watches = new WatchManager<string>();
+        watches.add("w", mode, watchedPath);
+        for (const type of types) {
+          for (const path of paths) {
+            const fired = watches.trigger(type, path).has("w");
+            expect(
+              persistentWatchSees(mode, watchedPath, type, path),
+              `${mode} ${watchedPath}: ${type} ${path}`,
+            ).toBe(fired);
+            if (fired) seen += 1;
+          }
+        }
+      }
+    }
+    // Neither always nor never: 6 persistent paths × 4 types, plus the recursive subtrees.
+    expect(seen).toBe(24 + 3 * (6 + 3 + 2 + 1 + 1 + 1));
   });
 });

@@ -12,6 +12,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ClientOp, MultiItemOp } from "../../../src/protocol/client-messages.js";
 import { sessionId } from "../../../src/protocol/ids.js";
+import { ZXID_ZERO } from "../../../src/protocol/zxid.js";
 import { validateTreeOp } from "../../../src/tree/request-validation.js";
 import { TREE_LIMITS_DEFAULT, treeLimits } from "../../../src/tree/tree-limits.js";
 import { encodeTreeTxn } from "../../../src/tree/tree-txn-codec.js";
@@ -46,12 +47,14 @@ describe("validateTreeOp", () => {
       { op: "exists", path: "/a", watch: false },
       { op: "getChildren", path: "/", watch: false },
       { op: "sync", path: "/" },
-      { op: "addWatch", path: "/a", mode: "persistentRecursive" },
+      { op: "addWatch", path: "/a", mode: "persistentRecursive", fromZxid: ZXID_ZERO },
       { op: "removeWatches", path: "/a", watcherType: "any" },
       { op: "ping" },
       { op: "closeSession" },
     ];
-    for (const op of valid) expect(() => validateTreeOp(op, limits), JSON.stringify(op)).not.toThrow();
+    const label = (op: ClientOp | MultiItemOp) =>
+      JSON.stringify(op, (_key, value: unknown) => (typeof value === "bigint" ? `${value}n` : value));
+    for (const op of valid) expect(() => validateTreeOp(op, limits), label(op)).not.toThrow();
   });
 
   it.each([
