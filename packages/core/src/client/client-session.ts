@@ -399,14 +399,24 @@ class ClientSession implements Coordination {
     read: (reply: ClientReply) => Result,
   ): Promise<ReadResult<Result, Options>> {
     const signal = options?.signal;
-    return this.#call(
+    // A linearizable read: the sync goes first on the same FIFO connection, and the member
+    // answers the read only after the sync's no-op transaction is applied there.
+    const synced = options?.linearizable === true ? this.sync(op.path, options) : undefined;
+    const result = this.#call(
       op,
       (reply): Result | (Result & { watch: Promise<WatchEvent> }) => {
-        const result = read(reply);
-        return op.watch ? { ...result, watch: this.#watches.addOneShot(target, op.path, signal) } : result;
+        const value = read(reply);
+        return op.watch ? { ...value, watch: this.#watches.addOneShot(target, op.path, signal) } : value;
       },
       options,
     ) as Promise<ReadResult<Result, Options>>;
+    if (synced === undefined) return result;
+    // The read counts only if the sync before it succeeded.
+    return Promise.allSettled([synced, result]).then(([sync, value]) => {
+      if (sync.status === "rejected") throw sync.reason;
+      if (value.status === "rejected") throw value.reason;
+      return value.value;
+    });
   }
 
   /** A caller's operation: refused once the session is closing or lost, else sent or queued. */

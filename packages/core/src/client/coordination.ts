@@ -91,6 +91,13 @@ export interface ReadOptions extends CallOptions {
    * any, also abandons the watch.
    */
   readonly watch?: boolean;
+  /**
+   * Whether the read must be linearizable: a `sync` through the leader is pipelined before it, so
+   * the read reflects every write completed anywhere before the read was issued. Costs a round
+   * trip through the leader's log; plain reads are served locally and may be stale (but never go
+   * backwards within a session).
+   */
+  readonly linearizable?: boolean;
 }
 
 /**

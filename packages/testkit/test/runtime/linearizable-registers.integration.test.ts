@@ -1,4 +1,4 @@
-// Goal: the Coordination API is linearizable for reads (through sync), writes and compare-and-set
+// Goal: the Coordination API is linearizable for linearizable reads, writes and compare-and-set
 // on real members while members crash and restart, clients lose their member, and the peer
 // network partitions — checked by the linearizability checker, Jepsen-style.
 // Method: three CoordinationServers on the in-process networks with memory storage; five
@@ -90,8 +90,7 @@ async function runWorkload(
         try {
           if (isRead) {
             history.invoke(id, { kind: "read" });
-            await session.sync(path);
-            const { data } = await session.getData(path);
+            const { data } = await session.getData(path, { linearizable: true });
             history.complete(id, { kind: "read", value: decode(data) });
           } else if (choice < 0.7) {
             const value = nextValue++;

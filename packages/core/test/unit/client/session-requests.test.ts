@@ -110,6 +110,25 @@ describe("requests and replies", () => {
     await session.close();
   });
 
+  it("pipelines a sync before a linearizable read, and trusts the read only if the sync succeeded", async () => {
+    const { session, member } = await connected(new ScriptedEnsemble());
+    const read = session.getData("/config", { linearizable: true });
+    const sync = await member.receiveRequest("sync");
+    expect(sync.path).toBe("/config");
+    const getData = await member.receiveRequest("getData");
+    expect(getData.xid).toBeGreaterThan(sync.xid);
+    member.reply(sync, { op: "sync", path: "/config" });
+    member.reply(getData, { op: "getData", data: DATA, stat: STAT });
+    expect((await read).data).toEqual(DATA);
+
+    const failing = session.exists("/config", { linearizable: true });
+    member.fail(await member.receiveRequest("sync"), "Throttled");
+    member.reply(await member.receiveRequest("exists"), { op: "exists", stat: STAT });
+    await expectZabError(failing, "Throttled");
+    member.close();
+    await session.close();
+  });
+
   it("maps a member's error code to a ZabError with the path", async () => {
     const { session, member } = await connected(new ScriptedEnsemble());
     const write = session.setData("/config", DATA, { version: 2 });
