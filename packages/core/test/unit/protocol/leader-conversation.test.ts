@@ -5,6 +5,7 @@
 // real ZabNode as leader, scripted followers, writes reported durable explicitly.
 
 import {
+  type Epoch,
   epoch,
   type PeerMessage,
   type Ready,
@@ -13,6 +14,7 @@ import {
   sessionId,
   type Txn,
   ZabNode,
+  type Zxid,
   zxid,
 } from "@zab/core";
 import { describe, expect, it } from "vitest";
@@ -76,6 +78,24 @@ function establishedWithFollower2() {
   leader.persistAll();
   leader.from(f2, { kind: "ackNewLeader", epoch: epoch(1) });
   return leader;
+}
+
+/**
+ * Member 3 joins an established leader with the given epoch and last zxid; returns what the
+ * leader sent it.
+ */
+function joinLate(
+  leader: ReturnType<typeof establishedWithFollower2>,
+  at: Epoch,
+  lastZxid: Zxid,
+): PeerMessage[] {
+  const before = leader.sent.length;
+  leader.from(f3, { kind: "followerInfo", role: "follower", acceptedEpoch: at, lastZxid });
+  leader.from(f3, { kind: "ackEpoch", currentEpoch: at, lastZxid });
+  return leader.sent
+    .slice(before)
+    .filter((s) => s.to === f3)
+    .map((s) => s.message);
 }
 
 describe("a leader's conversation with its followers", () => {
@@ -178,18 +198,7 @@ describe("a leader's conversation with its followers", () => {
   it("syncs a learner that logged a transaction it never had with TRUNC", () => {
     const leader = establishedWithFollower2();
     leader.persistAll();
-    const before = leader.sent.length;
-    leader.from(f3, {
-      kind: "followerInfo",
-      role: "follower",
-      acceptedEpoch: epoch(0),
-      lastZxid: zxid(epoch(0), 7),
-    });
-    leader.from(f3, { kind: "ackEpoch", currentEpoch: epoch(0), lastZxid: zxid(epoch(0), 7) });
-    const sync = leader.sent
-      .slice(before)
-      .filter((s) => s.to === f3)
-      .map((s) => s.message);
+    const sync = joinLate(leader, epoch(0), zxid(epoch(0), 7));
     expect(sync[0]).toEqual({ kind: "leaderInfo", newEpoch: 1 });
     expect(sync[1]).toEqual({ kind: "trunc", truncZxid: zxid(epoch(0), 0) });
     expect(sync.at(-1)).toEqual({ kind: "newLeader", epoch: 1 });
@@ -202,18 +211,7 @@ describe("a leader's conversation with its followers", () => {
     leader.from(f2, { kind: "ack", zxid: zxid(epoch(1), 1) });
     expect(leader.node.committedZxid).toBe(zxid(epoch(1), 1));
     // Member 3 logged 1:1 before losing its channel, never hearing that it was committed.
-    const before = leader.sent.length;
-    leader.from(f3, {
-      kind: "followerInfo",
-      role: "follower",
-      acceptedEpoch: epoch(1),
-      lastZxid: zxid(epoch(1), 1),
-    });
-    leader.from(f3, { kind: "ackEpoch", currentEpoch: epoch(1), lastZxid: zxid(epoch(1), 1) });
-    const sync = leader.sent
-      .slice(before)
-      .filter((s) => s.to === f3)
-      .map((s) => s.message);
+    const sync = joinLate(leader, epoch(1), zxid(epoch(1), 1));
     expect(sync).toContainEqual({ kind: "commit", zxid: zxid(epoch(1), 1) });
   });
 });
