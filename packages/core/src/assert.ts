@@ -24,13 +24,16 @@ export class AssertionError extends Error {
 /**
  * Throws an {@link AssertionError} unless `condition` holds.
  *
+ * @remarks
+ * On hot paths, pass the message as a function: it is then built only when the check fails,
+ * instead of formatting zxids on every call.
  * @param condition - The invariant.
- * @param message - Said when the invariant fails.
+ * @param message - Said when the invariant fails, or a function that builds it.
  * @throws {@link AssertionError} when `condition` is false.
  * @since 0.1.0
  */
-export function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new AssertionError(message);
+export function assert(condition: unknown, message: string | (() => string)): asserts condition {
+  if (!condition) throw new AssertionError(typeof message === "string" ? message : message());
 }
 
 /**

@@ -78,7 +78,7 @@ export function encodeFrame<Kind extends string>(
   // Paired check: the writer filled exactly what the sizer measured.
   assert(
     writer.byteLength === frame.byteLength,
-    `${kind}: wrote ${writer.byteLength} of ${frame.byteLength} bytes`,
+    () => `${kind}: wrote ${writer.byteLength} of ${frame.byteLength} bytes`,
   );
   return frame;
 }

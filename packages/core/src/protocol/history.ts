@@ -121,7 +121,7 @@ export class History {
   truncateAfter(zxid: Zxid): void {
     assert(
       zxid >= this.#committed,
-      `truncating to ${formatZxid(zxid)} would cut committed ${formatZxid(this.#committed)}`,
+      () => `truncating to ${formatZxid(zxid)} would cut committed ${formatZxid(this.#committed)}`,
     );
     this.#txns.length = this.#indexAfter(zxid);
     if (this.#durable > zxid) this.#durable = zxid;
@@ -149,7 +149,7 @@ export class History {
   commitUpTo(zxid: Zxid): void {
     assert(
       zxid <= this.lastLogged,
-      `commit of ${formatZxid(zxid)} beyond the log at ${formatZxid(this.lastLogged)}`,
+      () => `commit of ${formatZxid(zxid)} beyond the log at ${formatZxid(this.lastLogged)}`,
     );
     if (zxid > this.#committed) this.#committed = zxid;
   }
@@ -203,7 +203,7 @@ export class History {
    * @returns Those transactions, in order (a new array).
    */
   after(zxid: Zxid): Txn[] {
-    assert(zxid >= this.#base, `history before its base ${formatZxid(this.#base)} was requested`);
+    assert(zxid >= this.#base, () => `history before its base ${formatZxid(this.#base)} was requested`);
     return this.#txns.slice(this.#indexAfter(zxid));
   }
 

@@ -327,10 +327,10 @@ export class ZabNode<Result = unknown> {
    *   reported: the runtime broke the write order.
    */
   persisted(writeId: number): void {
-    assert(writeId <= this.#nextWriteId - 1, `write ${writeId} was never issued`);
+    assert(writeId <= this.#nextWriteId - 1, () => `write ${writeId} was never issued`);
     assert(
       writeId >= this.#lastPersistedId,
-      `writes reported out of order: ${writeId} after ${this.#lastPersistedId}`,
+      () => `writes reported out of order: ${writeId} after ${this.#lastPersistedId}`,
     );
     this.#lastPersistedId = writeId;
     const due: (() => void)[] = [];

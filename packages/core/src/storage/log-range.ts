@@ -21,7 +21,11 @@ import { formatZxid, type Zxid } from "../protocol/zxid.js";
 export function assertAppendOrder(lastZxid: Zxid, txns: readonly Txn[]): void {
   let previous = lastZxid;
   for (const txn of txns) {
-    assert(txn.zxid > previous, `append: zxid ${formatZxid(txn.zxid)} is not above ${formatZxid(previous)}`);
+    const before = previous;
+    assert(
+      txn.zxid > before,
+      () => `append: zxid ${formatZxid(txn.zxid)} is not above ${formatZxid(before)}`,
+    );
     previous = txn.zxid;
   }
 }

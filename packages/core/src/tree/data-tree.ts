@@ -155,7 +155,10 @@ export class DataTree implements StateMachine<TreeApplied> {
    * @throws {@link AssertionError} when `txn.zxid` is not above {@link DataTree.lastZxid}.
    */
   apply(txn: Txn): TreeApplied {
-    assert(txn.zxid > this.#lastZxid, `applied ${formatZxid(txn.zxid)} after ${formatZxid(this.#lastZxid)}`);
+    assert(
+      txn.zxid > this.#lastZxid,
+      () => `applied ${formatZxid(txn.zxid)} after ${formatZxid(this.#lastZxid)}`,
+    );
     const treeTxn = decodeTreeTxn(txn.payload);
     const changes: TreeChange[] = [];
     const outcome = this.#execute(treeTxn, txn.zxid, changes);
