@@ -5,13 +5,23 @@
  * @module
  */
 import {
+  type ClientChannel,
+  type ClientDialer,
   CoordinationServer,
   type CoordinationServerOptions,
+  decodeMemberToClient,
+  encodeClientToMember,
+  type MemberToClientMessage,
   MemoryDataDir,
   openMemoryStorage,
+  PROTOCOL_VERSION,
+  SESSION_PASSWORD_BYTES,
   type ServerId,
   serverId,
+  sessionId,
+  ZXID_ZERO,
 } from "@zab/core";
+import { expect } from "vitest";
 import type { MemoryClientNetwork } from "../../src/transport/memory-client-network.js";
 import type { MemoryNetwork } from "../../src/transport/memory-network.js";
 
@@ -63,5 +73,71 @@ export async function until<T>(
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** A client speaking the wire protocol by hand, to see the member's frames as they come. */
+export class RawClient {
+  readonly #channel: ClientChannel;
+  readonly #inbox: MemberToClientMessage[] = [];
+  #closed = false;
+
+  private constructor(channel: ClientChannel) {
+    this.#channel = channel;
+    channel.listen({
+      frame: (frame) => this.#inbox.push(decodeMemberToClient(frame)),
+      closed: () => {
+        this.#closed = true;
+      },
+    });
+  }
+
+  /** Whether the member closed the channel. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Dials a member without saying anything yet. */
+  static async dial(dialer: ClientDialer, member: ServerId): Promise<RawClient> {
+    return new RawClient(await dialer.dial(member));
+  }
+
+  /** Dials a member and opens a new session. */
+  static async open(dialer: ClientDialer, member: ServerId): Promise<RawClient> {
+    const client = await RawClient.dial(dialer, member);
+    client.#channel.send(
+      encodeClientToMember({
+        kind: "connectRequest",
+        protocolVersion: PROTOCOL_VERSION,
+        lastZxidSeen: ZXID_ZERO,
+        sessionTimeoutMs: 10_000,
+        sessionId: sessionId(0n),
+        sessionPassword: new Uint8Array(SESSION_PASSWORD_BYTES),
+      }),
+    );
+    const [response] = await client.take(1);
+    expect(response?.kind).toBe("connectResponse");
+    return client;
+  }
+
+  /** Sends one message. */
+  send(message: Parameters<typeof encodeClientToMember>[0]): void {
+    this.#channel.send(encodeClientToMember(message));
+  }
+
+  /** Sends raw bytes, well-formed or not. */
+  sendBytes(frame: Uint8Array): void {
+    this.#channel.send(frame);
+  }
+
+  /** The next `count` messages from the member, waiting for them. */
+  async take(count: number): Promise<MemberToClientMessage[]> {
+    await until(() => (this.#inbox.length >= count ? true : undefined), 5_000);
+    return this.#inbox.splice(0, count);
+  }
+
+  /** Closes the channel. */
+  close(): void {
+    this.#channel.close();
   }
 }

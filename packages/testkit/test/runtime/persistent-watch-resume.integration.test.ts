@@ -17,26 +17,19 @@ import {
   type Coordination,
   CoordinationServer,
   connect,
-  decodeMemberToClient,
-  encodeClientToMember,
-  type MemberToClientMessage,
   MemoryDataDir,
   openMemoryStorage,
-  PROTOCOL_VERSION,
-  SESSION_PASSWORD_BYTES,
   type ServerId,
   type Stat,
   serverId,
-  sessionId,
   type WatchEvent,
   ZabError,
-  ZXID_ZERO,
   type Zxid,
 } from "@zab/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryClientNetwork } from "../../src/transport/memory-client-network.js";
 import { MemoryNetwork } from "../../src/transport/memory-network.js";
-import { startMember, until, voters } from "./helpers.js";
+import { RawClient, startMember, until, voters } from "./helpers.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -333,49 +326,6 @@ describe("a closed member", () => {
     await until(() => (client.state === "reconnected" ? true : undefined));
   });
 });
-
-/** A client speaking the wire protocol by hand, to see the member's frames as they come. */
-class RawClient {
-  readonly #channel: ClientChannel;
-  readonly #inbox: MemberToClientMessage[] = [];
-
-  private constructor(channel: ClientChannel) {
-    this.#channel = channel;
-    channel.listen({ frame: (frame) => this.#inbox.push(decodeMemberToClient(frame)), closed: () => {} });
-  }
-
-  /** Dials a member and opens a new session. */
-  static async open(dialer: ClientDialer, member: ServerId): Promise<RawClient> {
-    const client = new RawClient(await dialer.dial(member));
-    client.#channel.send(
-      encodeClientToMember({
-        kind: "connectRequest",
-        protocolVersion: PROTOCOL_VERSION,
-        lastZxidSeen: ZXID_ZERO,
-        sessionTimeoutMs: 10_000,
-        sessionId: sessionId(0n),
-        sessionPassword: new Uint8Array(SESSION_PASSWORD_BYTES),
-      }),
-    );
-    const [response] = await client.take(1);
-    expect(response?.kind).toBe("connectResponse");
-    return client;
-  }
-
-  send(message: Parameters<typeof encodeClientToMember>[0]): void {
-    this.#channel.send(encodeClientToMember(message));
-  }
-
-  /** The next `count` messages from the member, waiting for them. */
-  async take(count: number): Promise<MemberToClientMessage[]> {
-    await until(() => (this.#inbox.length >= count ? true : undefined), 5_000);
-    return this.#inbox.splice(0, count);
-  }
-
-  close(): void {
-    this.#channel.close();
-  }
-}
 
 describe("the member's side of a resumed watch", () => {
   it("answers an addWatch with a fromZxid by its reply then the retained changes it matches, and refuses a fromZxid it has not applied", async () => {
