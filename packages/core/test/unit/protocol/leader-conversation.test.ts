@@ -64,8 +64,8 @@ function electedLeader() {
   return { node, sent, writes, from, persistAll, to };
 }
 
-/** Runs discovery and synchronization with follower 2 only. */
-function establishedWithFollower2() {
+/** Runs discovery with follower 2 and sends it the sync stream, up to its NEWLEADER ACK. */
+function syncingFollower2() {
   const leader = electedLeader();
   leader.from(f2, {
     kind: "followerInfo",
@@ -76,6 +76,12 @@ function establishedWithFollower2() {
   leader.persistAll();
   leader.from(f2, { kind: "ackEpoch", currentEpoch: epoch(0), lastZxid: zxid(epoch(0), 0) });
   leader.persistAll();
+  return leader;
+}
+
+/** Runs discovery and synchronization with follower 2 only. */
+function establishedWithFollower2() {
+  const leader = syncingFollower2();
   leader.from(f2, { kind: "ackNewLeader", epoch: epoch(1) });
   return leader;
 }
@@ -125,16 +131,7 @@ describe("a leader's conversation with its followers", () => {
   });
 
   it("ignores a proposal ACK sent before the NEWLEADER ACK and counts ACKs once per member", () => {
-    const leader = electedLeader();
-    leader.from(f2, {
-      kind: "followerInfo",
-      role: "follower",
-      acceptedEpoch: epoch(0),
-      lastZxid: zxid(epoch(0), 0),
-    });
-    leader.persistAll();
-    leader.from(f2, { kind: "ackEpoch", currentEpoch: epoch(0), lastZxid: zxid(epoch(0), 0) });
-    leader.persistAll();
+    const leader = syncingFollower2();
     // Too early: the follower has not acknowledged NEWLEADER yet.
     leader.from(f2, { kind: "ack", zxid: zxid(epoch(1), 1) });
     expect(leader.node.phase).toBe("synchronization");
