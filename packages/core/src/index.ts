@@ -57,6 +57,7 @@ export type {
   ClientChannelListener,
   ClientDialer,
 } from "./ports/client-channel.js";
+export { type Clock, systemClock, type TimerHandle } from "./ports/clock.js";
 export type { EpochStore } from "./ports/epoch-store.js";
 export { type Logger, silentLogger } from "./ports/logger.js";
 export type { PeerTransport, PeerTransportListener } from "./ports/peer-transport.js";
@@ -111,6 +112,7 @@ export type {
 } from "./protocol/client-messages.js";
 export type { ResolvedZabConfig, ZabConfig } from "./protocol/config.js";
 export { resolveZabConfig } from "./protocol/config.js";
+export type { DigestCheckStats, DigestMismatch } from "./protocol/digest-check.js";
 export { isNextZxid } from "./protocol/history.js";
 export {
   type Brand,
@@ -145,6 +147,7 @@ export type {
   RevalidateReply,
   Snap,
   SnapChunk,
+  StateDigest,
   Trunc,
   Txn,
   UpToDate,
@@ -173,6 +176,11 @@ export {
   zxid,
   zxidFromBigInt,
 } from "./protocol/zxid.js";
+export {
+  CoordinationMember,
+  type CoordinationSettings,
+  type ZabRuntimeView,
+} from "./server/coordination-member.js";
 export { CoordinationServer, type CoordinationServerOptions } from "./server/coordination-server.js";
 export {
   ZabServer,

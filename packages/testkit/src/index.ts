@@ -16,8 +16,19 @@
  * sim.crash(serverId(1));
  * sim.run(1_000); // every invariant is checked on every event
  * ```
+ *
+ * With `coordinationApplication()`, every simulated member also runs the real session layer of
+ * the Coordination API, and real clients (`connect({ dialer: sim.clientDialer(), clock:
+ * sim.clientClock(), ... })`) use it in virtual time, driven by `await sim.runAsync(ms)`.
  * @packageDocumentation
  */
+export { type ComposedApplied, ComposedStateMachine } from "./sim/composed-state-machine.js";
+export { coordinationApplication } from "./sim/coordination-application.js";
+export {
+  type CoordinationRunOptions,
+  type CoordinationRunReport,
+  runCoordinationSimulation,
+} from "./sim/coordination-run.js";
 export { type DigestApplied, DigestStateMachine } from "./sim/digest-state-machine.js";
 export { percentile, summarizeElectionTimes } from "./sim/election-stats.js";
 export { EventQueue, type TimedEvent } from "./sim/event-queue.js";
@@ -29,6 +40,8 @@ export {
   type RandomRunReport,
   runRandomSimulation,
 } from "./sim/random-run.js";
+export type { SimApplication, SimApplicationFactory, SimApplicationHost } from "./sim/sim-application.js";
+export { SimClientNetwork, type SimClientNetworkHost } from "./sim/sim-client-network.js";
 export { type InFlightWrite, SimDisk } from "./sim/sim-disk.js";
 export { type Delivery, SimNetwork } from "./sim/sim-network.js";
 export {
@@ -40,6 +53,11 @@ export {
 } from "./sim/simulation.js";
 export { MemoryClientNetwork } from "./transport/memory-client-network.js";
 export { MemoryNetwork, type MemoryNetworkOptions } from "./transport/memory-network.js";
+export {
+  RegisterWorkload,
+  type RegisterWorkloadOptions,
+  type RegisterWorkloadStats,
+} from "./workload/register-workload.js";
 
 // Linearizability checking: a Porcupine-style checker (Wing–Gong–Lowe search, partitioned by
 // the model), the register and key-value models, and parsers for Jepsen-format histories. The

@@ -16,6 +16,7 @@ import { SESSION_PASSWORD_BYTES } from "../codec/client-codec.js";
 import { FRAME_BYTES_MAX_DEFAULT, PROTOCOL_VERSION } from "../codec/frame.js";
 import { ZabError } from "../errors.js";
 import type { ClientDialer } from "../ports/client-channel.js";
+import { type Clock, systemClock, type TimerHandle } from "../ports/clock.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
 import type {
   AddWatchMode,
@@ -94,6 +95,11 @@ export interface ConnectOptions {
   readonly signal?: AbortSignal;
   /** Where to log state changes and protocol errors. Default: nowhere. */
   readonly logger?: Logger;
+  /**
+   * Time, timers and randomness. Default {@link systemClock}; a deterministic simulator passes
+   * a virtual one.
+   */
+  readonly clock?: Clock;
 }
 
 /**
@@ -103,7 +109,7 @@ export interface ConnectOptions {
  * @since 0.1.0
  */
 export const connectDefaults: Readonly<
-  Required<Omit<ConnectOptions, "dialer" | "members" | "signal" | "logger">>
+  Required<Omit<ConnectOptions, "dialer" | "members" | "signal" | "logger" | "clock">>
 > = Object.freeze({
   sessionTimeoutMs: 30_000,
   requestTimeoutMs: 10_000,
@@ -150,6 +156,7 @@ function resolveSettings(options: ConnectOptions): Settings {
   const settings: Settings = {
     ...connectDefaults,
     logger: silentLogger,
+    clock: systemClock,
     ...withoutUndefined(given),
     dialer: options.dialer,
     members: options.members,
@@ -198,6 +205,7 @@ const TRANSITIONS: Readonly<Record<ConnectionState, readonly ConnectionState[]>>
 class ClientSession implements Coordination {
   readonly #settings: Settings;
   readonly #logger: Logger;
+  readonly #clock: Clock;
   readonly #watches = new WatchRegistry();
   /** Calls made while suspended, in call order; sent once reconnected. */
   readonly #waiting = new Set<Request>();
@@ -223,7 +231,7 @@ class ClientSession implements Coordination {
   /** The index in `members` of the member last connected to. */
   #memberIndex = 0;
   #reconnection: AbortController | undefined;
-  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  #expiryTimer: TimerHandle | undefined;
   /** Why new calls are refused: set when closing starts or the session is lost. */
   #refusal: ZabError | undefined;
   #closing: Promise<void> | undefined;
@@ -231,6 +239,7 @@ class ClientSession implements Coordination {
   constructor(settings: Settings) {
     this.#settings = settings;
     this.#logger = settings.logger;
+    this.#clock = settings.clock;
     this.#timeoutMs = settings.sessionTimeoutMs;
   }
 
@@ -245,7 +254,7 @@ class ClientSession implements Coordination {
   /** Establishes the session, within the session timeout and `signal`. */
   async open(signal: AbortSignal | undefined): Promise<void> {
     const deadline = new AbortController();
-    const timer = setTimeout(
+    const timer = this.#clock.setTimeout(
       () =>
         deadline.abort(
           new ZabError(
@@ -264,7 +273,7 @@ class ClientSession implements Coordination {
       this.#end("closed", new ZabError("Closed", "the session was never established", { cause: error }));
       throw error;
     } finally {
-      clearTimeout(timer);
+      this.#clock.clearTimeout(timer);
     }
   }
 
@@ -437,6 +446,7 @@ class ClientSession implements Coordination {
 
   #issue<T>(op: ClientOp, interpret: (reply: ClientReply) => T, signal: AbortSignal | undefined): Promise<T> {
     const call = new PendingCall(op, interpret, {
+      clock: this.#clock,
       signal,
       timeoutMs: this.#settings.requestTimeoutMs,
       abandoned: (abandoned) => this.#waiting.delete(abandoned),
@@ -480,7 +490,7 @@ class ClientSession implements Coordination {
     // always carries a deadline (connect's, or the session's expiry timer), so the loop is bounded.
     for (let attempt = 0; ; attempt += 1) {
       if (attempt > 0 && attempt % members.length === 0) {
-        await sleep(reconnectDelayMs(attempt / members.length), signal);
+        await sleep(this.#clock, reconnectDelayMs(this.#clock, attempt / members.length), signal);
       }
       const index = (firstIndex + attempt) % members.length;
       const member = members[index] as ServerId;
@@ -496,6 +506,7 @@ class ClientSession implements Coordination {
           logger: this.#logger,
           handler: this.#handler,
           firstXid: this.#nextXid,
+          clock: this.#clock,
         });
       } catch (error) {
         if (signal.aborted) throw abortedError(signal, "connecting");
@@ -556,7 +567,7 @@ class ClientSession implements Coordination {
     this.#memberIndex = index;
     this.#connection = connection;
     connection.startTimers(this.#timeoutMs);
-    clearTimeout(this.#expiryTimer);
+    this.#clock.clearTimeout(this.#expiryTimer);
     this.#setState(resuming ? "reconnected" : "connected");
     // Watches first, then the calls made while suspended: a read queued after a watch() call is
     // answered after the watch is back in place.
@@ -580,8 +591,8 @@ class ClientSession implements Coordination {
     );
     this.#setState("suspended");
     // The ensemble cannot expire the session before this moment, and may right after it.
-    const expiresInMs = connection.confirmedAtMs + this.#timeoutMs - performance.now();
-    this.#expiryTimer = setTimeout(
+    const expiresInMs = connection.confirmedAtMs + this.#timeoutMs - this.#clock.now();
+    this.#expiryTimer = this.#clock.setTimeout(
       () =>
         this.#end(
           "lost",
@@ -622,7 +633,7 @@ class ClientSession implements Coordination {
     if (FINAL_STATES.has(this.#state)) return;
     this.#refusal ??= error;
     this.#reconnection?.abort(error);
-    clearTimeout(this.#expiryTimer);
+    this.#clock.clearTimeout(this.#expiryTimer);
     const connection = this.#connection;
     this.#connection = undefined;
     this.#logger.info(
@@ -696,19 +707,20 @@ class ClientSession implements Coordination {
 }
 
 /** The pause before round `round` (from 1) of connection attempts: doubling, capped, jittered. */
-function reconnectDelayMs(round: number): number {
+function reconnectDelayMs(clock: Clock, round: number): number {
   const capped = Math.min(RECONNECT_DELAY_MS_MAX, RECONNECT_DELAY_MS_MIN * 2 ** (round - 1));
   // Half fixed, half random, so clients that lost the same member do not return in lockstep.
-  return capped / 2 + (Math.random() * capped) / 2;
+  const [random = 0] = clock.randomBytes(1);
+  return capped / 2 + ((random / 256) * capped) / 2;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const onAbort = () => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       reject(abortedError(signal, "the pause between connection attempts"));
     };
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       signal.removeEventListener("abort", onAbort);
       resolve();
     }, ms);

@@ -12,6 +12,7 @@ import { assert, assertNever } from "../assert.js";
 import { decodeMemberToClient, encodeClientToMember } from "../codec/client-codec.js";
 import { ZabError } from "../errors.js";
 import type { ClientChannel, ClientDialer } from "../ports/client-channel.js";
+import type { Clock, TimerHandle } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type {
   ClientReply,
@@ -65,6 +66,8 @@ export interface ConnectionOptions {
   readonly signal: AbortSignal;
   /** Where to log. */
   readonly logger: Logger;
+  /** Time and timers. */
+  readonly clock: Clock;
   /** Told what happens after the handshake. */
   readonly handler: ConnectionHandler;
   /**
@@ -124,7 +127,8 @@ export class Connection {
   #confirmedAtMs: number;
   #pingIdleMs = 0;
   #silenceMaxMs = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: TimerHandle | undefined;
+  readonly #clock: Clock;
 
   private constructor(
     channel: ClientChannel,
@@ -137,8 +141,9 @@ export class Connection {
     this.#handler = options.handler;
     this.#logger = options.logger;
     this.#frameBytesMax = options.frameBytesMax;
+    this.#clock = options.clock;
     this.#phase = { name: "handshaking", settle };
-    this.#lastSentAtMs = performance.now();
+    this.#lastSentAtMs = this.#clock.now();
     this.#lastReceivedAtMs = this.#lastSentAtMs;
     this.#confirmedAtMs = this.#lastSentAtMs;
   }
@@ -160,7 +165,7 @@ export class Connection {
     options: ConnectionOptions,
   ): Promise<{ connection: Connection; response: ConnectResponse }> {
     const timeout = new AbortController();
-    const timer = setTimeout(
+    const timer = options.clock.setTimeout(
       () =>
         timeout.abort(
           new ZabError(
@@ -204,7 +209,7 @@ export class Connection {
       assert(connection !== undefined, "the connection exists once its handshake resolved");
       return { connection, response };
     } finally {
-      clearTimeout(timer);
+      options.clock.clearTimeout(timer);
     }
   }
 
@@ -219,7 +224,7 @@ export class Connection {
   }
 
   /**
-   * When the member was last known to hear from the session, on `performance.now()`'s clock: the
+   * When the member was last known to hear from the session, on `this.#clock.now()`'s clock: the
    * time the latest answered request (or the handshake) was sent.
    *
    * @remarks
@@ -249,7 +254,7 @@ export class Connection {
       return;
     }
     this.#nextXid = xid === XID_MAX ? 1 : xid + 1;
-    this.#inFlight.push({ xid, request, sentAtMs: performance.now() });
+    this.#inFlight.push({ xid, request, sentAtMs: this.#clock.now() });
     this.#sendFrame(frame);
   }
 
@@ -276,13 +281,13 @@ export class Connection {
   }
 
   #sendFrame(frame: Uint8Array): void {
-    this.#lastSentAtMs = performance.now();
+    this.#lastSentAtMs = this.#clock.now();
     this.#channel.send(frame);
   }
 
   #receive(frame: Uint8Array): void {
     if (this.#phase.name === "closed") return;
-    this.#lastReceivedAtMs = performance.now();
+    this.#lastReceivedAtMs = this.#clock.now();
     let message: MemberToClientMessage;
     try {
       message = decodeMemberToClient(frame, { frameBytesMax: this.#frameBytesMax });
@@ -353,7 +358,7 @@ export class Connection {
     const phase = this.#phase;
     if (phase.name === "closed") return;
     this.#phase = { name: "closed" };
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#channel.close();
     const inFlight = this.#inFlight;
     this.#inFlight = [];
@@ -367,17 +372,17 @@ export class Connection {
   }
 
   #armTimer(): void {
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     const dueAtMs = Math.min(
       this.#lastSentAtMs + this.#pingIdleMs,
       this.#lastReceivedAtMs + this.#silenceMaxMs,
     );
-    this.#timer = setTimeout(() => this.#onTimer(), Math.max(1, dueAtMs - performance.now()));
+    this.#timer = this.#clock.setTimeout(() => this.#onTimer(), Math.max(1, dueAtMs - this.#clock.now()));
   }
 
   #onTimer(): void {
     if (this.#phase.name !== "open") return;
-    const nowMs = performance.now();
+    const nowMs = this.#clock.now();
     if (nowMs >= this.#lastReceivedAtMs + this.#silenceMaxMs) {
       this.#logger.info({ member: this.member }, "closing a silent channel");
       this.#fail(

@@ -5,6 +5,7 @@
  */
 import { assert } from "../assert.js";
 import { ZabError } from "../errors.js";
+import type { Clock, TimerHandle } from "../ports/clock.js";
 import type { ClientOp, ClientReply } from "../protocol/client-messages.js";
 import { abortedError } from "./aborted-error.js";
 
@@ -47,6 +48,8 @@ export function ignoredRequest(op: ClientOp): Request {
  * @internal
  */
 export interface PendingCallOptions {
+  /** Arms the deadline. */
+  readonly clock: Clock;
   /** Gives up on the call with `"Aborted"`. */
   readonly signal: AbortSignal | undefined;
   /** Gives up on the call with `"Timeout"` after this many milliseconds. */
@@ -75,7 +78,8 @@ export class PendingCall<T> implements Request {
   readonly #onAbort: () => void;
   #resolve!: (value: T) => void;
   #reject!: (error: ZabError) => void;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #clock: Clock;
+  #timer: TimerHandle | undefined;
   #settled = false;
 
   /**
@@ -89,6 +93,7 @@ export class PendingCall<T> implements Request {
     this.op = op;
     this.#interpret = interpret;
     this.#signal = options.signal;
+    this.#clock = options.clock;
     this.promise = new Promise<T>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -110,7 +115,7 @@ export class PendingCall<T> implements Request {
       return;
     }
     signal?.addEventListener("abort", this.#onAbort, { once: true });
-    this.#timer = setTimeout(
+    this.#timer = this.#clock.setTimeout(
       () =>
         giveUp(
           new ZabError(
@@ -151,7 +156,7 @@ export class PendingCall<T> implements Request {
   #settle(): boolean {
     if (this.#settled) return false;
     this.#settled = true;
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#signal?.removeEventListener("abort", this.#onAbort);
     return true;
   }

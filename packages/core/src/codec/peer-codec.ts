@@ -11,7 +11,7 @@
  */
 import { assertNever } from "../assert.js";
 import type { ElectionRound, Epoch, ServerId, SessionId } from "../protocol/ids.js";
-import type { LearnerRole, PeerMessage, PeerState, Txn } from "../protocol/messages.js";
+import type { LearnerRole, PeerMessage, PeerState, Ping, Txn } from "../protocol/messages.js";
 import type { Zxid } from "../protocol/zxid.js";
 import { decodeFrame, encodeFrame, type FrameDecodeOptions } from "./frame.js";
 import type { FrameReader } from "./frame-reader.js";
@@ -144,6 +144,12 @@ function writePeerBody(sink: FrameSink, message: PeerMessage): void {
       sink.array("touchedSessions", message.touchedSessions, (element, session) => {
         element.u64("touchedSessions[]", session);
       });
+      // Optional fields go last, behind a presence byte, so a ping without one pays one byte.
+      sink.bool("hasDigest", message.digest !== undefined);
+      if (message.digest !== undefined) {
+        sink.u64("digest.zxid", message.digest.zxid);
+        sink.u64("digest.digest", message.digest.digest);
+      }
       return;
     case "request":
       sink.u64("requestId", message.requestId);
@@ -209,8 +215,8 @@ function readPeerBody(reader: FrameReader, kind: PeerMessage["kind"]): PeerMessa
     case "ack":
     case "commit":
       return { kind, zxid: reader.u64("zxid") as Zxid };
-    case "ping":
-      return {
+    case "ping": {
+      const ping: Ping = {
         kind,
         lastZxid: reader.u64("lastZxid") as Zxid,
         touchedSessions: reader.array(
@@ -219,6 +225,13 @@ function readPeerBody(reader: FrameReader, kind: PeerMessage["kind"]): PeerMessa
           (element) => element.u64("touchedSessions[]") as SessionId,
         ),
       };
+      // An absent digest stays absent rather than `digest: undefined`, like the ping that was sent.
+      if (!reader.bool("hasDigest")) return ping;
+      return {
+        ...ping,
+        digest: { zxid: reader.u64("digest.zxid") as Zxid, digest: reader.u64("digest.digest") },
+      };
+    }
     case "request":
       return { kind, requestId: reader.u64("requestId"), payload: reader.bytes("payload") };
     case "revalidate":

@@ -39,7 +39,8 @@ export interface Logger {
    */
   warn(fields: Record<string, unknown>, message: string): void;
   /**
-   * Logs a failure that stops the member, such as a storage error (fail-stop).
+   * Logs a failure that stops the member, such as a storage error (fail-stop), or one that needs
+   * an operator at once, such as a replica whose state diverged from its leader's.
    *
    * @param fields - Structured context; the logger may keep it.
    * @param message - A sentence for humans.

@@ -8,7 +8,7 @@
 import { assert } from "../assert.js";
 import type { Epoch, ServerId } from "./ids.js";
 import { UINT32_MAX } from "./ids.js";
-import type { AckEpoch, FollowerInfo, LearnerRole, PeerMessage, Txn } from "./messages.js";
+import type { AckEpoch, FollowerInfo, LearnerRole, PeerMessage, StateDigest, Txn } from "./messages.js";
 import type { RoleContext } from "./role-context.js";
 import { ZXID_ZERO, type Zxid, zxid } from "./zxid.js";
 
@@ -66,6 +66,7 @@ export class Leader {
   #phase: "discovery" | "synchronization" | "broadcast" = "discovery";
   #ticksInPhase = 0;
   #ticksSincePing = 0;
+  #ticksSinceDigest = 0;
   #nextCounter = 1;
   /** This leader's history summary at election, to refuse a learner that is ahead of it. */
   readonly #initialCurrentEpoch: Epoch;
@@ -150,13 +151,16 @@ export class Leader {
         this.#dropLearner(id, `silent for ${learner.ticksSinceHeard} ticks`);
     }
     this.#ticksSincePing += 1;
+    this.#ticksSinceDigest += 1;
     if (this.#ticksSincePing >= pingIntervalTicks) {
       this.#ticksSincePing = 0;
+      const digest = this.#digestIfDue();
       for (const id of this.#forwardingLearners()) {
         this.context.send(id, {
           kind: "ping",
           lastZxid: this.context.history.lastLogged,
           touchedSessions: [],
+          ...(digest === undefined ? {} : { digest }),
         });
       }
     }
@@ -442,6 +446,24 @@ export class Leader {
         for (const txn of committedTxns) this.context.send(id, { kind: "inform", txn });
       }
     }
+  }
+
+  /**
+   * The leader's applied zxid and state digest, once `digestIntervalTicks` have passed since the
+   * last. Any member's state at a zxid it applied is the same (only committed transactions are
+   * applied, in order), so the digest is comparable in every phase, sync included.
+   */
+  #digestIfDue(): StateDigest | undefined {
+    const { stateMachine, history, config } = this.context;
+    if (stateMachine.digest === undefined || this.#ticksSinceDigest < config.digestIntervalTicks)
+      return undefined;
+    this.#ticksSinceDigest = 0;
+    const digest = stateMachine.digest();
+    assert(
+      BigInt.asUintN(64, digest) === digest,
+      () => `a state digest must fit 64 unsigned bits: ${digest}`,
+    );
+    return { zxid: history.applied, digest };
   }
 
   #isForwarding(learner: LearnerHandle): boolean {

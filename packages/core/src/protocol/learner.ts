@@ -11,10 +11,15 @@
  *   (ZOOKEEPER-4925), while a repeat of one already logged is ignored (Zab spec issue 2);
  * - COMMIT may arrive between NEWLEADER and UPTODATE (ZOOKEEPER-4394).
  *
+ * A learner also compares its state machine's digest with the one the leader sends in pings
+ * (see `digest-check.ts`), starting afresh with every leader it follows.
+ *
  * @module
  */
+import { assert } from "../assert.js";
+import { DigestCheck, type DigestCheckOutcome } from "./digest-check.js";
 import type { Epoch, ServerId } from "./ids.js";
-import type { LearnerRole, PeerMessage, Txn } from "./messages.js";
+import type { LearnerRole, PeerMessage, StateDigest, Txn } from "./messages.js";
 import type { RoleContext } from "./role-context.js";
 import { formatZxid, type Zxid } from "./zxid.js";
 
@@ -55,6 +60,8 @@ export class Learner {
   #ticksInRole = 0;
   #ticksSinceHeard = 0;
   #nextRequestId = 1n;
+  /** Present when the state machine has a digest; knows only what happened under this leader. */
+  readonly #digests: DigestCheck | undefined;
 
   /**
    * @param context - The member's services.
@@ -66,6 +73,11 @@ export class Learner {
     readonly leader: ServerId,
     readonly role: LearnerRole,
   ) {
+    const { stateMachine, history, config } = context;
+    this.#digests =
+      stateMachine.digest === undefined
+        ? undefined
+        : new DigestCheck(leader, this.#ownDigest(history.applied), config.recentDigestsMax);
     context.enterPhase("discovery", `following ${leader}`);
     this.#sendFollowerInfo();
   }
@@ -127,6 +139,7 @@ export class Learner {
         this.context.enterPhase("broadcast", "up to date with the leader");
         return;
       case "ping":
+        if (message.digest !== undefined) this.#report(this.#digests?.leaderDigest(message.digest));
         this.context.send(this.leader, {
           kind: "ping",
           lastZxid: this.context.history.lastLogged,
@@ -163,6 +176,16 @@ export class Learner {
     if (this.role !== "follower" || !this.#ackedNewLeader || durable <= this.#lastAckSent) return;
     this.#lastAckSent = durable;
     this.context.send(this.leader, { kind: "ack", zxid: durable });
+  }
+
+  /**
+   * Reacts to the member applying a committed transaction: remember the digest of the new state,
+   * and compare it if the leader's digest for this zxid is waiting.
+   *
+   * @param zxid - The transaction just applied.
+   */
+  onApplied(zxid: Zxid): void {
+    if (this.#digests !== undefined) this.#report(this.#digests.applied(this.#ownDigest(zxid)));
   }
 
   /**
@@ -275,6 +298,7 @@ export class Learner {
     const { history, stateMachine } = this.context;
     stateMachine.restore(snapshot, transfer.zxid);
     history.resetTo(transfer.zxid);
+    if (this.#digests !== undefined) this.#report(this.#digests.restored(this.#ownDigest(transfer.zxid)));
     this.context.write({ kind: "installSnapshot", zxid: transfer.zxid, data: snapshot });
   }
 
@@ -353,6 +377,17 @@ export class Learner {
       this.context.send(this.leader, { kind: "ackNewLeader", epoch });
       this.onPersisted();
     });
+  }
+
+  /** The state machine's digest, as of `zxid`, which the caller knows it reflects. */
+  #ownDigest(zxid: Zxid): StateDigest {
+    const digest = this.context.stateMachine.digest?.();
+    assert(digest !== undefined, "only a state machine with a digest is compared");
+    return { zxid, digest };
+  }
+
+  #report(outcome: DigestCheckOutcome | undefined): void {
+    if (outcome !== undefined) this.context.reportDigestCheck(outcome);
   }
 
   /** Gives up on this leader: something it sent makes no sense for where we are. */

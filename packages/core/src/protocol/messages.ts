@@ -383,8 +383,21 @@ export interface Inform {
 }
 
 /**
+ * A state machine's digest at a zxid: the state after applying every transaction up to `zxid`.
+ *
+ * @since 0.1.0
+ */
+export interface StateDigest {
+  /** The last transaction the state reflects. */
+  readonly zxid: Zxid;
+  /** {@link StateMachine.digest} of that state, 64 bits. */
+  readonly digest: bigint;
+}
+
+/**
  * Liveness, both ways: "I am here". A learner lists the sessions its clients touched since its
- * last ping so the leader can keep them alive (PING).
+ * last ping so the leader can keep them alive (PING). Some of the leader's pings also carry its
+ * state machine's digest, for learners to check that their state has not diverged.
  *
  * @remarks
  * The leader pings every learner it is synchronizing or serving each `pingIntervalTicks`, and a
@@ -405,6 +418,13 @@ export interface Ping {
    * it receives to its runtime as {@link Ready.touchedSessions}.
    */
   readonly touchedSessions: readonly SessionId[];
+  /**
+   * Leader to learner only: the leader's applied zxid and its state machine's digest there, once
+   * every `digestIntervalTicks` when its state machine has a digest. The learner compares it with
+   * its own digest at that zxid (now, or once it has applied that far) and reports a difference
+   * as a {@link DigestMismatch}. Learners never send it, and a leader ignores it.
+   */
+  readonly digest?: StateDigest;
 }
 
 /**

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { DigestMismatch } from "./digest-check.js";
 import type { Epoch, ServerId, SessionId } from "./ids.js";
 import type { PeerMessage, Txn } from "./messages.js";
 import type { Zxid } from "./zxid.js";
@@ -206,4 +207,11 @@ export interface Ready<Result> {
   readonly touchedSessions: readonly SessionId[];
   /** Role and phase changes, in the order they happened. */
   readonly transitions: readonly Transition[];
+  /**
+   * Where this learner's state machine digest differed from its leader's at the same zxid: the
+   * replicas diverged. Nothing in the protocol acts on it; the runtime reports it loudly (an
+   * error log and a counter) for an operator. Empty on a leader, and when the state machine has
+   * no {@link StateMachine.digest}.
+   */
+  readonly digestMismatches: readonly DigestMismatch[];
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import type { ResolvedZabConfig } from "./config.js";
+import type { DigestCheckOutcome } from "./digest-check.js";
 import type { History } from "./history.js";
 import type { Epoch, ServerId, SessionId } from "./ids.js";
 import type { PeerMessage } from "./messages.js";
@@ -50,6 +51,8 @@ export interface RoleContext {
   reportTouchedSessions(sessions: readonly SessionId[]): void;
   /** Takes the sessions touched on this member since the last report (learner side). */
   takeTouchedSessions(): SessionId[];
+  /** Counts a comparison of this member's digest with its leader's, and reports a mismatch. */
+  reportDigestCheck(outcome: DigestCheckOutcome): void;
   /** Abandons the current role and starts a new election. */
   lookForLeader(reason: string): void;
 }

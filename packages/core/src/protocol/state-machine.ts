@@ -44,4 +44,17 @@ export interface StateMachine<Result> {
    * @param zxid - The zxid of the last transaction the snapshot includes.
    */
   restore(data: Uint8Array, zxid: Zxid): void;
+  /**
+   * A digest of the whole state after the last applied transaction (or restored snapshot).
+   *
+   * @remarks
+   * Optional. When present, it must be a function of the state alone, equal on every member that
+   * applied the same transactions, whatever its history of snapshots and restarts, and cheap to
+   * read (it is read after every transaction a learner applies). The leader then sends it with its
+   * pings and every learner compares, so a replica whose state diverged is reported
+   * ({@link Ready.digestMismatches}) instead of serving different data unnoticed. The data tree's
+   * {@link DataTree.digest} is one.
+   * @returns 64 bits; wider values do not fit the wire.
+   */
+  digest?(): bigint;
 }

@@ -9,9 +9,10 @@
  *
  * @module
  */
-import { assert } from "../assert.js";
+import { assert, assertNever } from "../assert.js";
 import { ZabError } from "../errors.js";
 import { type ResolvedZabConfig, resolveZabConfig, type ZabConfig } from "./config.js";
+import type { DigestCheckOutcome, DigestCheckStats, DigestMismatch } from "./digest-check.js";
 import { FastLeaderElection } from "./fast-leader-election.js";
 import { History } from "./history.js";
 import type { ElectionRound, Epoch, ServerId, SessionId } from "./ids.js";
@@ -175,6 +176,8 @@ export class ZabNode<Result = unknown> {
   /** Sessions touched here since the last ping to the leader (learner side), without repeats. */
   #sessionsToReport = new Set<SessionId>();
   #transitions: Transition[] = [];
+  #digestMismatches: DigestMismatch[] = [];
+  #digestChecks: DigestCheckStats = { checked: 0, mismatched: 0, skipped: 0 };
 
   /**
    * Restores a member from what its storage recovered and starts it looking for a leader: its
@@ -271,6 +274,14 @@ export class ZabNode<Result = unknown> {
   /** The state machine reflects everything up to this zxid. */
   get appliedZxid(): Zxid {
     return this.#history.applied;
+  }
+
+  /**
+   * How this member's state machine digest compared with its leaders' since it started: the
+   * counts behind {@link Ready.digestMismatches}.
+   */
+  get digestChecks(): DigestCheckStats {
+    return this.#digestChecks;
   }
 
   /** The state machine this node applies to. */
@@ -409,6 +420,7 @@ export class ZabNode<Result = unknown> {
       requests: this.#requests,
       touchedSessions: this.#touchedSessions,
       transitions: this.#transitions,
+      digestMismatches: this.#digestMismatches,
     };
     this.#writes = [];
     this.#messages = [];
@@ -417,6 +429,7 @@ export class ZabNode<Result = unknown> {
     this.#requests = [];
     this.#touchedSessions = [];
     this.#transitions = [];
+    this.#digestMismatches = [];
     return ready;
   }
 
@@ -429,7 +442,8 @@ export class ZabNode<Result = unknown> {
       this.#applied.length > 0 ||
       this.#requests.length > 0 ||
       this.#touchedSessions.length > 0 ||
-      this.#transitions.length > 0
+      this.#transitions.length > 0 ||
+      this.#digestMismatches.length > 0
     );
   }
 
@@ -557,6 +571,26 @@ export class ZabNode<Result = unknown> {
   #applyCommitted(): void {
     for (const txn of this.#history.takeApplicable()) {
       this.#applied.push({ txn, result: this.#stateMachine.apply(txn) });
+      this.#learner?.onApplied(txn.zxid);
+    }
+  }
+
+  #countDigestCheck(outcome: DigestCheckOutcome): void {
+    const { checked, mismatched, skipped } = this.#digestChecks;
+    // A fresh object each time: a caller holding the previous one keeps a consistent snapshot.
+    switch (outcome.kind) {
+      case "matched":
+        this.#digestChecks = { checked: checked + 1, mismatched, skipped };
+        return;
+      case "mismatched":
+        this.#digestChecks = { checked: checked + 1, mismatched: mismatched + 1, skipped };
+        this.#digestMismatches.push(outcome.mismatch);
+        return;
+      case "skipped":
+        this.#digestChecks = { checked, mismatched, skipped: skipped + 1 };
+        return;
+      default:
+        assertNever(outcome);
     }
   }
 
@@ -608,6 +642,7 @@ export class ZabNode<Result = unknown> {
         this.#sessionsToReport.clear();
         return sessions;
       },
+      reportDigestCheck: (outcome) => this.#countDigestCheck(outcome),
       lookForLeader: (reason) => this.#lookForLeader(reason),
     };
   }

@@ -39,6 +39,15 @@ export interface MemberServices {
   readonly serverId: ServerId;
   readonly tree: DataTree;
   readonly limits: TreeLimits;
+  /** Per-connection and session-count limits. */
+  readonly connectionLimits: {
+    /** New sessions are refused once the ensemble holds this many. */
+    readonly sessionsMax: number;
+    /** Watches one connection may hold. */
+    readonly watchesMax: number;
+    /** Requests one connection may have waiting for their turn. */
+    readonly queuedRequestsMax: number;
+  };
   readonly sessionTimeoutMinMs: number;
   readonly sessionTimeoutMaxMs: number;
   readonly watches: WatchManager<ClientConnection>;
@@ -217,6 +226,14 @@ export class ClientConnection {
       this.close("a request before the session was established");
       return;
     }
+    if (this.#queue.length >= this.member.connectionLimits.queuedRequestsMax) {
+      this.member.logger.warn(
+        { session: this.#sessionId.toString(16), queued: this.#queue.length },
+        "closing a client connection that does not wait for its replies (queuedRequestsPerConnectionMax)",
+      );
+      this.close("too many requests queued");
+      return;
+    }
     this.member.touch(this.#sessionId);
     this.#request(message);
   }
@@ -230,6 +247,14 @@ export class ClientConnection {
       return;
     }
     if (request.sessionId === 0n) {
+      if (member.tree.sessionCount >= member.connectionLimits.sessionsMax) {
+        member.logger.warn(
+          { sessions: member.tree.sessionCount },
+          `refusing a new session: the ensemble holds sessionsMax (${member.connectionLimits.sessionsMax}) sessions`,
+        );
+        this.close("sessionsMax reached");
+        return;
+      }
       const { sessionId, password } = member.newSession();
       this.#sessionId = sessionId;
       this.#password = password;
@@ -345,6 +370,10 @@ export class ClientConnection {
   #read(request: Extract<ClientRequest, { op: "getData" | "exists" | "getChildren" }>): ClientReply {
     const { tree, watches } = this.member;
     const zxid = tree.lastZxid;
+    const kind = request.op === "getData" ? "data" : request.op === "getChildren" ? "children" : "exists";
+    if (request.watch && !this.#mayWatch(kind, request.path)) {
+      return this.#reply(request.xid, zxid, { op: "error", failedOp: request.op, code: "Throttled" });
+    }
     try {
       const result =
         request.op === "getData"
@@ -352,12 +381,7 @@ export class ClientConnection {
           : request.op === "exists"
             ? tree.exists(request.path)
             : tree.getChildren(request.path);
-      if (request.watch)
-        watches.add(
-          this,
-          request.op === "getData" ? "data" : request.op === "getChildren" ? "children" : "exists",
-          request.path,
-        );
+      if (request.watch) watches.add(this, kind, request.path);
       return this.#reply(request.xid, zxid, result);
     } catch (error) {
       if (!ZabError.isInstance(error)) throw error;
@@ -387,6 +411,9 @@ export class ClientConnection {
     if (resuming && !history.holdsChangesAfter(fromZxid)) {
       return [this.#reply(xid, zxid, { op: "error", failedOp: "addWatch", code: "WatchOverflow" })];
     }
+    if (!this.#mayWatch(mode, path)) {
+      return [this.#reply(xid, zxid, { op: "error", failedOp: "addWatch", code: "Throttled" })];
+    }
     watches.add(this, mode, path);
     const reply = this.#reply(xid, zxid, { op: "addWatch" });
     if (!resuming) return [reply];
@@ -396,6 +423,12 @@ export class ClientConnection {
         replayed.push({ kind: "watchEvent", ...change });
     }
     return [reply, ...replayed];
+  }
+
+  /** Whether this connection may hold this watch: it already does, or it is under its limit. */
+  #mayWatch(kind: WatchKind, path: string): boolean {
+    const { watches, connectionLimits } = this.member;
+    return watches.has(this, kind, path) || watches.countOf(this) < connectionLimits.watchesMax;
   }
 
   #removeWatches(request: Extract<ClientRequest, { op: "removeWatches" }>): ClientReply {

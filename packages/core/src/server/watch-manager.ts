@@ -67,6 +67,30 @@ export class WatchManager<Watcher> {
   };
   readonly #persistent = new Map<string, Set<Watcher>>();
   readonly #recursive = new Map<string, Set<Watcher>>();
+  /** How many watches each watcher holds, for the per-connection limit. */
+  readonly #counts = new Map<Watcher, number>();
+
+  /**
+   * How many watches a watcher holds (a watch is one kind on one path).
+   *
+   * @param watcher - The watcher.
+   * @returns The count.
+   */
+  countOf(watcher: Watcher): number {
+    return this.#counts.get(watcher) ?? 0;
+  }
+
+  /**
+   * Whether a watcher holds a watch.
+   *
+   * @param watcher - The watcher.
+   * @param kind - What kind of watch.
+   * @param path - The path.
+   * @returns `true` when it does (setting it again changes nothing).
+   */
+  has(watcher: Watcher, kind: WatchKind, path: string): boolean {
+    return this.#table(kind).get(path)?.has(watcher) === true;
+  }
 
   /**
    * Sets a watch.
@@ -82,7 +106,9 @@ export class WatchManager<Watcher> {
       watchers = new Set();
       table.set(path, watchers);
     }
+    if (watchers.has(watcher)) return;
     watchers.add(watcher);
+    this.#count(watcher, 1);
   }
 
   /**
@@ -100,6 +126,7 @@ export class WatchManager<Watcher> {
       const watchers = table.get(path);
       if (watchers?.delete(watcher) === true) {
         removed = true;
+        this.#count(watcher, -1);
         if (watchers.size === 0) table.delete(path);
       }
     }
@@ -112,6 +139,7 @@ export class WatchManager<Watcher> {
    * @param watcher - The watcher.
    */
   removeAll(watcher: Watcher): void {
+    this.#counts.delete(watcher);
     for (const table of this.#tables()) {
       for (const [path, watchers] of table) {
         if (watchers.delete(watcher) && watchers.size === 0) table.delete(path);
@@ -131,7 +159,10 @@ export class WatchManager<Watcher> {
     for (const kind of FIRES[type]) {
       const watchers = this.#oneShot[kind].get(path);
       if (watchers === undefined) continue;
-      for (const watcher of watchers) notify.add(watcher);
+      for (const watcher of watchers) {
+        notify.add(watcher);
+        this.#count(watcher, -1);
+      }
       this.#oneShot[kind].delete(path);
     }
     for (const watcher of this.#persistent.get(path) ?? []) notify.add(watcher);
@@ -143,6 +174,12 @@ export class WatchManager<Watcher> {
       }
     }
     return notify;
+  }
+
+  #count(watcher: Watcher, delta: 1 | -1): void {
+    const count = (this.#counts.get(watcher) ?? 0) + delta;
+    if (count === 0) this.#counts.delete(watcher);
+    else this.#counts.set(watcher, count);
   }
 
   #table(kind: WatchKind): Map<string, Set<Watcher>> {

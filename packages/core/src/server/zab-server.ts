@@ -17,6 +17,7 @@ import { silentLogger } from "../ports/logger.js";
 import type { PeerTransport } from "../ports/peer-transport.js";
 import type { OpenedStorage, Storage } from "../ports/storage.js";
 import type { ZabConfig } from "../protocol/config.js";
+import type { DigestCheckStats, DigestMismatch } from "../protocol/digest-check.js";
 import type { Epoch, ServerId, SessionId } from "../protocol/ids.js";
 import type { Txn } from "../protocol/messages.js";
 import type { Applied, NumberedWrite, Phase, Ready, Role, Transition } from "../protocol/ready.js";
@@ -100,6 +101,13 @@ export interface ZabServerStatus {
   readonly committedZxid: Zxid;
   /** The state machine reflects every transaction up to this zxid, and no later one. */
   readonly appliedZxid: Zxid;
+  /**
+   * How this member's state machine digest compared with its leaders' since it started (only
+   * when the state machine has {@link StateMachine.digest}; a leader compares nothing). A
+   * `mismatched` above 0 means this replica's state diverged from a leader's at the same zxid:
+   * each one was also logged as an error.
+   */
+  readonly digestChecks: DigestCheckStats;
 }
 
 interface PendingProposal<Result> {
@@ -206,6 +214,7 @@ export class ZabServer<Result> implements AsyncDisposable {
       lastLoggedZxid: node.lastLoggedZxid,
       committedZxid: node.committedZxid,
       appliedZxid: node.appliedZxid,
+      digestChecks: node.digestChecks,
     };
   }
 
@@ -401,6 +410,7 @@ export class ZabServer<Result> implements AsyncDisposable {
       this.#appliedSinceSnapshot += 1;
     }
     if (ready.applied.length > 0) this.#hooks?.applied?.(ready.applied);
+    for (const mismatch of ready.digestMismatches) this.#reportDivergence(mismatch);
     if (ready.touchedSessions.length > 0) this.#hooks?.touchedSessions?.(ready.touchedSessions);
     if (this.#appliedSinceSnapshot >= this.#snapshotEveryTxns) this.#snapshotDue = true;
     if (ready.writes.length > 0 || this.#snapshotDue) {
@@ -489,6 +499,25 @@ export class ZabServer<Result> implements AsyncDisposable {
     this.#logger.info({ zxid: formatZxid(zxid), bytes: data.byteLength }, "snapshot saved");
   }
 
+  /**
+   * A replica that diverged keeps serving (the protocol cannot tell which side is right, and
+   * stopping a follower would not repair it), so the report must be impossible to miss: an error,
+   * both digests, and the counter in {@link ZabServer.status}.
+   */
+  #reportDivergence(mismatch: DigestMismatch): void {
+    const zxid = formatZxid(mismatch.zxid);
+    this.#logger.error(
+      {
+        zxid,
+        leader: mismatch.leader,
+        expected: formatDigest(mismatch.expected),
+        actual: formatDigest(mismatch.actual),
+      },
+      `state diverged from leader ${mismatch.leader} at ${zxid}: its digest is ` +
+        `${formatDigest(mismatch.expected)}, ours is ${formatDigest(mismatch.actual)}`,
+    );
+  }
+
   #fail(error: unknown): void {
     const failure = ZabError.isInstance(error)
       ? error
@@ -502,4 +531,9 @@ export class ZabServer<Result> implements AsyncDisposable {
     for (const pending of this.#pendingProposals.values()) pending.reject(error);
     this.#pendingProposals.clear();
   }
+}
+
+/** A 64-bit digest as 16 hex digits, the way zxids are shown. */
+function formatDigest(digest: bigint): string {
+  return `0x${digest.toString(16).padStart(16, "0")}`;
 }

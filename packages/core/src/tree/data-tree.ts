@@ -260,6 +260,11 @@ export class DataTree implements StateMachine<TreeApplied> {
     this.#lastZxid = zxid;
   }
 
+  /** How many sessions are open. */
+  get sessionCount(): number {
+    return this.#state.sessions.size;
+  }
+
   /**
    * Every open session, for the leader's session tracker.
    *

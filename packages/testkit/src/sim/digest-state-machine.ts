@@ -30,8 +30,13 @@ export class DigestStateMachine implements StateMachine<DigestApplied> {
   #digest = 0xcbf29ce484222325n;
   #lastZxid: Zxid = ZXID_ZERO;
 
-  /** The digest of everything applied. */
-  get digest(): bigint {
+  /**
+   * The digest of everything applied, which the leader sends its learners to compare
+   * ({@link StateMachine.digest}).
+   *
+   * @returns The FNV-1a state after the last applied transaction or restored snapshot.
+   */
+  digest(): bigint {
     return this.#digest;
   }
 

@@ -6,12 +6,14 @@
  * - Primary order: that sequence has strictly increasing zxids.
  * - Durability: a transaction applied anywhere (so reported committed) is never replaced; a lost
  *   one shows up as a member applying something else in its place.
- * - Digest: members at the same zxid hold the same state.
+ * - Digest: members at the same zxid hold the same state, and the protocol's own digest exchange
+ *   (a learner comparing its digest with its leader's) never reports a mismatch.
  * - Leadership: at most one member establishes each epoch.
  *
  * @module
  */
 import {
+  type DigestMismatch,
   type Epoch,
   formatZxid,
   type ServerId,
@@ -131,6 +133,22 @@ export class HistoryChecker {
     if (expected.digest !== applied.digest) {
       throw new InvariantViolation(`digest: member ${member} diverged at ${formatZxid(txn.zxid)}`);
     }
+  }
+
+  /**
+   * Fails on a divergence that a member's digest exchange reported. In a simulation every replica
+   * applies the same transactions to the same deterministic state machine, so a report is either
+   * real divergence or a false alarm of the exchange; both are bugs.
+   *
+   * @param member - The learner that reported it.
+   * @param mismatch - What it compared.
+   * @throws {@link InvariantViolation}, always.
+   */
+  digestMismatch(member: ServerId, mismatch: DigestMismatch): never {
+    throw new InvariantViolation(
+      `digest exchange: member ${member} holds digest 0x${mismatch.actual.toString(16)} at ` +
+        `${formatZxid(mismatch.zxid)}, where its leader ${mismatch.leader} holds 0x${mismatch.expected.toString(16)}`,
+    );
   }
 
   /**

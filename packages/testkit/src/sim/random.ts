@@ -80,6 +80,16 @@ export class SeededRandom {
   }
 
   /**
+   * @param length - How many.
+   * @returns That many random bytes.
+   */
+  bytes(length: number): Uint8Array {
+    const bytes = new Uint8Array(length);
+    for (let index = 0; index < length; index += 1) bytes[index] = this.nextUint32() & 0xff;
+    return bytes;
+  }
+
+  /**
    * Derives an independent generator, so that one subsystem's draws do not shift another's.
    *
    * @returns A new generator seeded from this one.

@@ -12,6 +12,8 @@
 import {
   type Applied,
   assert,
+  type ClientDialer,
+  type Clock,
   type Epoch,
   formatZxid,
   type PeerMessage,
@@ -25,10 +27,13 @@ import {
   type ZabConfig,
   ZabNode,
 } from "@zab/core";
-import { type DigestApplied, DigestStateMachine } from "./digest-state-machine.js";
+import { type ComposedApplied, ComposedStateMachine } from "./composed-state-machine.js";
+import { DigestStateMachine } from "./digest-state-machine.js";
 import { EventQueue } from "./event-queue.js";
 import { HistoryChecker } from "./invariants.js";
 import { SeededRandom } from "./random.js";
+import type { SimApplication, SimApplicationFactory, SimApplicationHost } from "./sim-application.js";
+import { SimClientNetwork } from "./sim-client-network.js";
 import { SimDisk } from "./sim-disk.js";
 import { type Delivery, SimNetwork } from "./sim-network.js";
 
@@ -83,13 +88,24 @@ export interface SimulationOptions {
   readonly membershipOf?: (id: ServerId) => MembershipOverride | undefined;
   /** Receives one line per event, for debugging a failing seed. */
   readonly trace?: (line: string) => void;
+  /**
+   * Runs an application on every member (the Coordination API's session layer, say), rebuilt at
+   * every restart. Clients reach it through {@link Simulation.clientDialer}.
+   */
+  readonly application?: SimApplicationFactory;
 }
+
+/** Virtual Unix time at the start of every simulation: 2026-01-01, for znodes' ctime and mtime. */
+const WALL_TIME_ORIGIN_MS = Date.UTC(2026, 0, 1);
 
 interface Member {
   readonly id: ServerId;
   readonly disk: SimDisk;
-  node: ZabNode<DigestApplied> | undefined;
+  node: ZabNode<ComposedApplied> | undefined;
   machine: DigestStateMachine;
+  application: SimApplication | undefined;
+  /** Set while the simulation executes the node's effects, so that a nested submit leaves it to that loop. */
+  draining: boolean;
   /** Bumped at every crash and restart; events of an older incarnation are dropped. */
   incarnation: number;
   /** While paused (SIGSTOP), the member's events wait here, in order. */
@@ -106,7 +122,14 @@ type SimEvent =
     }
   | { readonly kind: "tick"; readonly member: ServerId; readonly incarnation: number }
   | { readonly kind: "disk"; readonly member: ServerId; readonly incarnation: number }
-  | { readonly kind: "action"; readonly run: () => void };
+  | { readonly kind: "action"; readonly run: () => void }
+  | {
+      /** Client traffic or a timer on a member's side: held while it is paused, gone with a crash. */
+      readonly kind: "atMember";
+      readonly member: ServerId;
+      readonly incarnation: number;
+      readonly run: () => void;
+    };
 
 /**
  * When a member established or joined a leadership, for election statistics.
@@ -129,8 +152,8 @@ export interface LeadershipRecord {
  */
 export class Simulation {
   /** The options in force, defaults filled in. */
-  readonly options: Required<Omit<SimulationOptions, "membershipOf" | "zab" | "trace">> &
-    Pick<SimulationOptions, "membershipOf" | "zab" | "trace">;
+  readonly options: Required<Omit<SimulationOptions, "membershipOf" | "zab" | "trace" | "application">> &
+    Pick<SimulationOptions, "membershipOf" | "zab" | "trace" | "application">;
   /** The safety invariants, checked on every applied transaction and role change. */
   readonly checker = new HistoryChecker();
   /** The channels between members, with their partitions. */
@@ -150,6 +173,10 @@ export class Simulation {
   #hiddenClosures: { readonly member: ServerId; readonly peer: ServerId }[] = [];
   readonly #deliverHooks: ((from: ServerId, to: ServerId, message: PeerMessage) => void)[] = [];
   readonly #durableHooks: ((member: ServerId, write: StorageWrite) => void)[] = [];
+  readonly #clientRandom: SeededRandom;
+  readonly #clients: SimClientNetwork;
+  /** Whether the last event handled ran client code, whose promise callbacks must run next. */
+  #clientTurn = false;
 
   /** @param options - Shape, seed and fault model. */
   constructor(options: SimulationOptions) {
@@ -164,6 +191,16 @@ export class Simulation {
     this.#random = new SeededRandom(options.seed);
     this.#networkRandom = this.#random.fork();
     this.#diskRandom = this.#random.fork();
+    // Not forked from the main generator, so that adding clients shifts none of its draws.
+    this.#clientRandom = new SeededRandom(options.seed ^ 0x636c6e74);
+    this.#clients = new SimClientNetwork({
+      now: () => this.#now,
+      delay: () => this.#clientRandom.int(this.options.messageDelayMs.min, this.options.messageDelayMs.max),
+      atMember: (member, at, run) => this.#atMember(member, at, run),
+      atClient: (at, run) => this.#schedule(at, { kind: "action", run }),
+      isUp: (member) => this.#member(member).node !== undefined,
+      accept: (member, channel) => this.#member(member).application?.accept(channel),
+    });
     this.#voterIds = Array.from({ length: options.voters }, (_, i) => serverId(i + 1));
     this.#observerIds = Array.from({ length: this.options.observers }, (_, i) =>
       serverId(options.voters + i + 1),
@@ -174,6 +211,8 @@ export class Simulation {
         disk: new SimDisk(),
         node: undefined,
         machine: new DigestStateMachine(),
+        application: undefined,
+        draining: false,
         incarnation: 0,
         paused: undefined,
       });
@@ -207,7 +246,7 @@ export class Simulation {
    * @param id - The member.
    * @returns Its node, or `undefined` while it is crashed.
    */
-  node(id: ServerId): ZabNode<DigestApplied> | undefined {
+  node(id: ServerId): ZabNode<ComposedApplied> | undefined {
     return this.#member(id).node;
   }
 
@@ -229,6 +268,58 @@ export class Simulation {
    */
   machine(id: ServerId): DigestStateMachine {
     return this.#member(id).machine;
+  }
+
+  /**
+   * The application running on a member.
+   *
+   * @param id - The member.
+   * @returns Its application, or `undefined` while it is crashed or when the simulation runs none.
+   */
+  application(id: ServerId): SimApplication | undefined {
+    const member = this.#member(id);
+    return member.node === undefined ? undefined : member.application;
+  }
+
+  /** The channels between clients and members, with their faults. */
+  get clients(): SimClientNetwork {
+    return this.#clients;
+  }
+
+  /**
+   * A dialer for a client of the members' applications, in virtual time.
+   *
+   * @returns The dialer.
+   */
+  clientDialer(): ClientDialer {
+    return this.#clients.dialer();
+  }
+
+  /**
+   * A clock for clients: virtual time, timers that fire as simulation events, and random bytes
+   * from the seed. Client code runs between events; drive it with {@link Simulation.runAsync}.
+   *
+   * @returns The clock.
+   */
+  clientClock(): Clock {
+    return {
+      now: () => this.#now,
+      wallTime: () => WALL_TIME_ORIGIN_MS + Math.floor(this.#now),
+      setTimeout: (callback, delayMs) => {
+        const timer = { cancelled: false };
+        this.#schedule(this.#now + Math.max(0, Math.ceil(delayMs)), {
+          kind: "action",
+          run: () => {
+            if (!timer.cancelled) callback();
+          },
+        });
+        return timer;
+      },
+      clearTimeout: (handle) => {
+        if (typeof handle === "object" && handle !== null && "cancelled" in handle) handle.cancelled = true;
+      },
+      randomBytes: (length) => this.#clientRandom.bytes(length),
+    };
   }
 
   /** Ids of members that are up. */
@@ -284,6 +375,8 @@ export class Simulation {
     const first = member.disk.inFlight[0];
     const kept = first?.write.kind === "append" ? this.#diskRandom.int(0, first.write.txns.length) : 0;
     member.disk.crash(kept);
+    member.application = undefined;
+    this.#clients.memberDown(id);
     for (const peer of this.memberIds) {
       if (peer === id) continue;
       this.network.breakChannels(id, peer);
@@ -302,12 +395,13 @@ export class Simulation {
     member.incarnation += 1;
     this.#trace(id, "start");
     member.machine = new DigestStateMachine();
+    member.application = this.options.application?.(this.#applicationHost(member));
     const membership = this.options.membershipOf?.(id);
     const voters = membership?.voters ?? this.#voterIds;
     const observers = this.#observerIds.filter((observer) => !voters.includes(observer));
-    member.node = new ZabNode<DigestApplied>(
+    member.node = new ZabNode<ComposedApplied>(
       { ...this.options.zab, id, voters, observers },
-      member.machine,
+      new ComposedStateMachine(member.machine, member.application?.stateMachine),
       member.disk.restore(),
     );
     // Members' clocks tick out of phase, as real timers do.
@@ -471,18 +565,58 @@ export class Simulation {
     const deadline = this.#now + maxMs;
     if (condition()) return true;
     // Each iteration consumes one event; ticks reschedule themselves, so the deadline bounds it.
-    for (;;) {
-      const next = this.#queue.peekTime();
-      if (next === undefined || next > deadline) {
-        this.#now = deadline;
-        return condition();
-      }
-      const event = this.#queue.pop();
-      assert(event !== undefined, "peeked event exists");
-      this.#now = event.at;
-      this.#handle(event.value);
+    while (this.#step(deadline)) {
       if (condition()) return true;
     }
+    return condition();
+  }
+
+  /**
+   * Runs for a span of virtual time with clients in it: after each event that ran client code,
+   * the promise callbacks it queued run before the next event, so that client code written with
+   * `async`/`await` moves in virtual time, as deterministically as the rest.
+   *
+   * @param ms - How long.
+   */
+  async runAsync(ms: number): Promise<void> {
+    await this.runUntilAsync(() => false, ms);
+  }
+
+  /**
+   * {@link Simulation.runUntil} with clients in the simulation (see {@link Simulation.runAsync}).
+   *
+   * @param condition - The stop condition, checked after every event.
+   * @param maxMs - The most virtual time to spend.
+   * @returns `true` when the condition held.
+   */
+  async runUntilAsync(condition: () => boolean, maxMs: number): Promise<boolean> {
+    const deadline = this.#now + maxMs;
+    await settleClientCode();
+    if (condition()) return true;
+    while (this.#step(deadline)) {
+      if (this.#clientTurn) await settleClientCode();
+      if (condition()) return true;
+    }
+    return condition();
+  }
+
+  /**
+   * Handles the next event due by `deadline`.
+   *
+   * @returns `false`, with the time moved to the deadline, when none is due.
+   */
+  #step(deadline: number): boolean {
+    const next = this.#queue.peekTime();
+    if (next === undefined || next > deadline) {
+      this.#now = deadline;
+      return false;
+    }
+    const event = this.#queue.pop();
+    assert(event !== undefined, "peeked event exists");
+    this.#now = event.at;
+    this.#clientTurn = event.value.kind === "action";
+    this.#handle(event.value);
+    return true;
   }
 
   /**
@@ -519,6 +653,49 @@ export class Simulation {
     this.#queue.push(at, event);
   }
 
+  #atMember(member: ServerId, at: number, run: () => void): void {
+    const target = this.#member(member);
+    if (target.node === undefined) return;
+    this.#schedule(at, { kind: "atMember", member, incarnation: target.incarnation, run });
+  }
+
+  #applicationHost(member: Member): SimApplicationHost {
+    const incarnation = member.incarnation;
+    const alive = () => member.node !== undefined && member.incarnation === incarnation;
+    return {
+      id: member.id,
+      clock: {
+        ...this.clientClock(),
+        setTimeout: (callback, delayMs) => {
+          const timer = { cancelled: false };
+          this.#atMember(member.id, this.#now + Math.max(0, Math.ceil(delayMs)), () => {
+            if (!timer.cancelled) callback();
+          });
+          return timer;
+        },
+      },
+      status: () => {
+        const node = member.node;
+        return alive() && node !== undefined
+          ? { role: node.role, phase: node.phase }
+          : { role: "looking", phase: "election" };
+      },
+      submit: (payload) => {
+        const node = member.node;
+        if (!alive() || node === undefined) return { kind: "rejected", reason: "notReady" };
+        this.checker.proposed(payload);
+        const result = node.propose(payload);
+        this.#drain(member);
+        return result;
+      },
+      touchSessions: (sessions) => {
+        if (!alive()) return;
+        member.node?.touchSessions(sessions);
+        this.#drain(member);
+      },
+    };
+  }
+
   #notifyClosed(member: ServerId, peer: ServerId): void {
     const target = this.#member(member);
     this.#schedule(this.#now + 1, { kind: "closed", member, peer, incarnation: target.incarnation });
@@ -527,6 +704,7 @@ export class Simulation {
   #handle(event: SimEvent): void {
     if (event.kind !== "action") {
       const target = this.#member(event.kind === "deliver" ? event.delivery.to : event.member);
+      if (event.kind === "atMember" && event.incarnation !== target.incarnation) return;
       if (target.paused !== undefined) {
         target.paused.push(event);
         return;
@@ -558,6 +736,8 @@ export class Simulation {
         if (member.node === undefined || member.incarnation !== event.incarnation) return;
         member.node.tick();
         this.#drain(member);
+        member.application?.tick();
+        this.#drain(member);
         this.#schedule(this.#now + this.options.tickMs, event);
         return;
       }
@@ -578,26 +758,47 @@ export class Simulation {
       case "action":
         event.run();
         return;
+      case "atMember": {
+        const member = this.#member(event.member);
+        if (member.node === undefined || member.incarnation !== event.incarnation) return;
+        event.run();
+        this.#drain(member);
+        return;
+      }
     }
   }
 
   /** Plays the runtime: executes everything the member's node asked for. */
   #drain(member: Member): void {
     const node = member.node;
-    if (node === undefined) return;
-    // Proposing a forwarded request produces more effects; the loop ends when none remain.
-    while (node.hasReady) this.#execute(member, node, node.ready());
+    if (node === undefined || member.draining) return;
+    member.draining = true;
+    try {
+      // Proposing a forwarded request produces more effects; the loop ends when none remain.
+      while (node.hasReady && member.node === node) this.#execute(member, node, node.ready());
+    } finally {
+      member.draining = false;
+    }
   }
 
-  #execute(member: Member, node: ZabNode<DigestApplied>, ready: Ready<DigestApplied>): void {
+  #execute(member: Member, node: ZabNode<ComposedApplied>, ready: Ready<ComposedApplied>): void {
+    const hooks = member.application?.hooks;
     for (const transition of ready.transitions) {
       this.#trace(
         member.id,
         `${transition.role}/${transition.phase} leader=${transition.leader} epoch=${transition.epoch}: ${transition.reason}`,
       );
       this.#recordTransition(member.id, transition);
+      hooks?.transition?.(transition);
     }
     for (const applied of ready.applied) this.#recordApplied(member.id, applied);
+    for (const mismatch of ready.digestMismatches) this.checker.digestMismatch(member.id, mismatch);
+    if (hooks?.applied !== undefined && ready.applied.length > 0) {
+      hooks.applied(ready.applied.map(({ txn, result }) => ({ txn, result: result.application })));
+    }
+    if (hooks?.touchedSessions !== undefined && ready.touchedSessions.length > 0) {
+      hooks.touchedSessions(ready.touchedSessions);
+    }
     for (const numbered of ready.writes) {
       const delay = this.#diskRandom.int(this.options.fsyncDelayMs.min, this.options.fsyncDelayMs.max);
       member.disk.issue(numbered, this.#now + delay);
@@ -614,7 +815,11 @@ export class Simulation {
       this.breakChannel(member.id, peer);
     }
     for (const request of ready.requests) {
-      node.propose(request.payload);
+      const prepare = hooks?.prepareForwarded;
+      const payload = prepare === undefined ? request.payload : prepare(request.payload);
+      if (payload === undefined) continue;
+      if (prepare !== undefined) this.checker.proposed(payload);
+      node.propose(payload);
     }
   }
 
@@ -631,9 +836,17 @@ export class Simulation {
     }
   }
 
-  #recordApplied(id: ServerId, applied: Applied<DigestApplied>): void {
+  #recordApplied(id: ServerId, applied: Applied<ComposedApplied>): void {
     this.checker.applied(id, applied.txn, applied.result);
   }
+}
+
+/**
+ * Lets the promise callbacks queued by client code run: a macrotask turn starts only once the
+ * microtask queue is empty.
+ */
+function settleClientCode(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** One line per message, for traces. */

@@ -72,7 +72,7 @@ describe("the runtime on memory storage", () => {
       await until(() =>
         [...servers.values()].every((s) => s.status.appliedZxid === target) ? true : undefined,
       );
-      expect(new Set([...machines.values()].map((machine) => machine.digest)).size).toBe(1);
+      expect(new Set([...machines.values()].map((machine) => machine.digest())).size).toBe(1);
     } finally {
       await Promise.all([...servers.values()].map((server) => server.close()));
     }

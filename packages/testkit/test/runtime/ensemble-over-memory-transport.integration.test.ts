@@ -91,7 +91,7 @@ describe("a three-member ensemble on the real runtime", () => {
       const states = [...servers.values()].map((server) => server.status.appliedZxid);
       expect(new Set(states).size).toBe(1);
       // Same zxid, same state: the restarted member replayed and synced exactly the same history.
-      const digests = [...servers.keys()].map((id) => machines.get(id)?.digest);
+      const digests = [...servers.keys()].map((id) => machines.get(id)?.digest());
       expect(new Set(digests).size).toBe(1);
     } finally {
       await Promise.all([...servers.values()].map((server) => server.close()));

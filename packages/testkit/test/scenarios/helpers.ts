@@ -184,7 +184,7 @@ export function expectConverged(sim: Simulation, ids: readonly ServerId[] = sim.
       ids.every(
         (id) =>
           sim.machine(id).lastZxid === sim.machine(reference).lastZxid &&
-          sim.machine(id).digest === sim.machine(reference).digest,
+          sim.machine(id).digest() === sim.machine(reference).digest(),
       ),
     2_000,
   );

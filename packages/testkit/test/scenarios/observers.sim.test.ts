@@ -46,7 +46,7 @@ describe("observers", () => {
     commitWrites(sim, 30);
     watchRoles(100);
     expectConverged(sim);
-    expect(sim.machine(observer).digest).toBe(sim.machine(leader).digest);
+    expect(sim.machine(observer).digest()).toBe(sim.machine(leader).digest());
     expect(received.get("inform") ?? 0).toBeGreaterThanOrEqual(30);
     expect(received.get("proposal") ?? 0).toBe(0);
 

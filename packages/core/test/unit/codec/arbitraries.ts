@@ -234,11 +234,19 @@ export function peerMessageArbitraries(options: ArbitraryOptions): ArbitraryPerK
     ack: record({ kind: fc.constant("ack"), zxid: zxidArbitrary }),
     commit: record({ kind: fc.constant("commit"), zxid: zxidArbitrary }),
     inform: record({ kind: fc.constant("inform"), txn }),
-    ping: record({
-      kind: fc.constant("ping"),
-      lastZxid: zxidArbitrary,
-      touchedSessions: fc.array(sessionIdArbitrary, { maxLength: 20 }),
-    }),
+    ping: fc.oneof(
+      record({
+        kind: fc.constant("ping"),
+        lastZxid: zxidArbitrary,
+        touchedSessions: fc.array(sessionIdArbitrary, { maxLength: 20 }),
+      }),
+      record({
+        kind: fc.constant("ping"),
+        lastZxid: zxidArbitrary,
+        touchedSessions: fc.array(sessionIdArbitrary, { maxLength: 20 }),
+        digest: record({ zxid: zxidArbitrary, digest: u64Arbitrary }),
+      }),
+    ),
     request: record({
       kind: fc.constant("request"),
       requestId: u64Arbitrary,

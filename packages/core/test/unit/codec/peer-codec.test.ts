@@ -112,6 +112,30 @@ describe("peer decoder rejects out-of-domain fields", () => {
     expect(expectBadFrame(() => decodePeerMessage(patched(reply, 10, "ff")))).toContain("valid at byte 10");
   });
 
+  it("rejects a ping whose digest flag is not 0 or 1, or that promises a digest it lacks", () => {
+    // ping: 01 05 | lastZxid@2 | touchedSessions count@10 | hasDigest@14 | digest.zxid@15 | digest@23
+    const bare = encodePeerMessage({ kind: "ping", lastZxid: zxid(epoch(1), 1), touchedSessions: [] });
+    expect(bare.byteLength).toBe(15);
+    expect(expectBadFrame(() => decodePeerMessage(patched(bare, 14, "02")))).toBe(
+      "ping: hasDigest at byte 14: a boolean must be 0 or 1, got 2",
+    );
+    expect(expectBadFrame(() => decodePeerMessage(patched(bare, 14, "01")))).toContain(
+      "digest.zxid at byte 15",
+    );
+    const withDigest = encodePeerMessage({
+      kind: "ping",
+      lastZxid: zxid(epoch(1), 1),
+      touchedSessions: [],
+      digest: { zxid: zxid(epoch(1), 1), digest: 5n },
+    });
+    expect(withDigest.byteLength).toBe(31);
+    expect(expectBadFrame(() => decodePeerMessage(withDigest.subarray(0, 30)))).toContain(
+      "digest.digest at byte 23",
+    );
+    // A digest flagged absent but present anyway is bytes after the message.
+    expect(expectBadFrame(() => decodePeerMessage(patched(withDigest, 14, "00")))).toContain("ping");
+  });
+
   it("rejects a snapshot size that a number cannot hold exactly", () => {
     const snap = encodePeerMessage({ kind: "snap", zxid: zxid(epoch(1), 1), snapshotBytes: 10 });
     expect(expectBadFrame(() => decodePeerMessage(patched(snap, 10, "0020000000000000")))).toContain(
@@ -139,7 +163,7 @@ describe("peer decoder rejects out-of-domain fields", () => {
       touchedSessions: [sessionId(1n)],
     });
     expect(expectBadFrame(() => decodePeerMessage(patched(ping, 10, "ffffffff")))).toBe(
-      "ping: touchedSessions at byte 10: count 4294967295 needs at least 34359738360 bytes, 8 remain",
+      "ping: touchedSessions at byte 10: count 4294967295 needs at least 34359738360 bytes, 9 remain",
     );
   });
 });
@@ -154,6 +178,15 @@ describe("peer encoder refuses values outside the wire format", () => {
     ["snapshotBytes", { kind: "snap", zxid: zxid(epoch(1), 1), snapshotBytes: 2 ** 53 }],
     ["timeoutMs", { kind: "revalidate", sessionId: sessionId(1n), timeoutMs: -1 }],
     ["timeoutMs", { kind: "revalidate", sessionId: sessionId(1n), timeoutMs: 0.5 }],
+    [
+      "digest.digest",
+      {
+        kind: "ping",
+        lastZxid: zxid(epoch(1), 1),
+        touchedSessions: [],
+        digest: { zxid: zxid(epoch(1), 1), digest: 1n << 64n },
+      },
+    ],
   ];
   it.each(invalid)("%s", (field, message) => {
     try {

@@ -68,7 +68,16 @@ const peerVectors: readonly (readonly [PeerMessage, string])[] = [
   ],
   [
     { kind: "ping", lastZxid: z31, touchedSessions: [sessionId(1n), sessionId((1n << 64n) - 1n)] },
-    "01 05 | 0000000300000001 | 00000002 | 0000000000000001 | ffffffffffffffff",
+    "01 05 | 0000000300000001 | 00000002 | 0000000000000001 | ffffffffffffffff | 00",
+  ],
+  [
+    {
+      kind: "ping",
+      lastZxid: z31,
+      touchedSessions: [],
+      digest: { zxid: z25, digest: 0x8000_0000_0000_00ffn },
+    },
+    "01 05 | 0000000300000001 | 00000000 | 01 | 0000000200000005 | 80000000000000ff",
   ],
   [
     { kind: "request", requestId: 42n, payload: Uint8Array.of(0xff) },

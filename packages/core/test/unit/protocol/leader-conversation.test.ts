@@ -13,6 +13,7 @@ import {
   serverId,
   sessionId,
   type Txn,
+  type ZabConfig,
   ZabNode,
   type Zxid,
   zxid,
@@ -26,14 +27,15 @@ const noState: StateMachine<null> = {
   restore: () => {},
 };
 
-function electedLeader() {
-  const node = new ZabNode<null>({ id: self, voters: [self, f2, f3], finalizeWaitTicks: 0 }, noState, {
-    acceptedEpoch: epoch(0),
-    currentEpoch: epoch(0),
-    txns: [],
-  });
+/** A leader elected by member 2's vote, with `machine` as its state machine (none by default). */
+function electedLeader(options: LeaderOptions = {}) {
+  const node = new ZabNode<unknown>(
+    { id: self, voters: [self, f2, f3], finalizeWaitTicks: 0, ...options.settings },
+    options.machine ?? noState,
+    { acceptedEpoch: epoch(0), currentEpoch: epoch(0), txns: [] },
+  );
   const sent: { to: number; message: PeerMessage }[] = [];
-  const writes: Ready<null>["writes"][number][] = [];
+  const writes: Ready<unknown>["writes"][number][] = [];
   const drain = () => {
     const ready = node.ready();
     sent.push(...ready.messages);
@@ -64,9 +66,14 @@ function electedLeader() {
   return { node, sent, writes, from, persistAll, to };
 }
 
+interface LeaderOptions {
+  readonly machine?: StateMachine<unknown>;
+  readonly settings?: Partial<Omit<ZabConfig, "id" | "voters">>;
+}
+
 /** Runs discovery with follower 2 and sends it the sync stream, up to its NEWLEADER ACK. */
-function syncingFollower2() {
-  const leader = electedLeader();
+function syncingFollower2(options: LeaderOptions = {}) {
+  const leader = electedLeader(options);
   leader.from(f2, {
     kind: "followerInfo",
     role: "follower",
@@ -80,8 +87,8 @@ function syncingFollower2() {
 }
 
 /** Runs discovery and synchronization with follower 2 only. */
-function establishedWithFollower2() {
-  const leader = syncingFollower2();
+function establishedWithFollower2(options: LeaderOptions = {}) {
+  const leader = syncingFollower2(options);
   leader.from(f2, { kind: "ackNewLeader", epoch: epoch(1) });
   return leader;
 }
@@ -157,6 +164,50 @@ describe("a leader's conversation with its followers", () => {
     expect(ready.touchedSessions).toEqual([5n]);
     leader.node.touchSessions([sessionId(6n)]);
     expect(leader.node.ready().touchedSessions).toEqual([6n]);
+  });
+
+  it("sends its applied zxid and digest in a ping every digestIntervalTicks", () => {
+    let state = 0n;
+    const machine: StateMachine<null> = {
+      apply: (txn) => {
+        state = state * 31n + BigInt(txn.payload[0] ?? 0);
+        return null;
+      },
+      snapshot: () => new Uint8Array(),
+      restore: () => {},
+      digest: () => state,
+    };
+    const leader = establishedWithFollower2({ machine, settings: { digestIntervalTicks: 3 } });
+    leader.node.propose(new Uint8Array([7]));
+    leader.persistAll();
+    leader.from(f2, { kind: "ack", zxid: zxid(epoch(1), 1) });
+    expect(leader.node.appliedZxid).toBe(zxid(epoch(1), 1));
+    const before = leader.sent.length;
+    for (let tick = 0; tick < 6; tick += 1) {
+      leader.node.tick();
+      leader.from(f2, { kind: "ping", lastZxid: zxid(epoch(1), 1), touchedSessions: [] });
+    }
+    const pings = leader.sent.slice(before).filter((s) => s.to === f2 && s.message.kind === "ping");
+    expect(pings.map((s) => (s.message.kind === "ping" ? s.message.digest : "not a ping"))).toEqual([
+      undefined,
+      undefined,
+      { zxid: zxid(epoch(1), 1), digest: 7n },
+      undefined,
+      undefined,
+      { zxid: zxid(epoch(1), 1), digest: 7n },
+    ]);
+  });
+
+  it("sends no digest when its state machine has none", () => {
+    const leader = establishedWithFollower2({ settings: { digestIntervalTicks: 1 } });
+    const before = leader.sent.length;
+    for (let tick = 0; tick < 3; tick += 1) {
+      leader.node.tick();
+      leader.from(f2, { kind: "ping", lastZxid: zxid(epoch(1), 0), touchedSessions: [] });
+    }
+    const pings = leader.sent.slice(before).filter((s) => s.to === f2 && s.message.kind === "ping");
+    expect(pings).toHaveLength(3);
+    expect(pings.every((s) => s.message.kind === "ping" && !("digest" in s.message))).toBe(true);
   });
 
   it("never counts an ACK for a zxid it did not propose", () => {

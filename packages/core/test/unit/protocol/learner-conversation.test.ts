@@ -2,11 +2,13 @@
 // accepted epoch is durable, the ACK of NEWLEADER only after every synced transaction and the
 // current epoch are durable (ZOOKEEPER-3911/4643/4646), no proposal ACK before the NEWLEADER ACK
 // (ZOOKEEPER-4685), COMMIT tolerated between NEWLEADER and UPTODATE (ZOOKEEPER-4394) — and it
-// drops illegal messages without changing state. Method: a scripted leader talks to one real
+// drops illegal messages without changing state. It also compares the digests its leader sends
+// with its own state's and reports a divergence. Method: a scripted leader talks to one real
 // ZabNode (like ZooKeeper's Zab1_0Test), and the test reports writes durable one at a time.
 
 import {
   type Applied,
+  type DigestMismatch,
   epoch,
   type PeerMessage,
   type Ready,
@@ -15,6 +17,7 @@ import {
   sessionId,
   type Txn,
   ZabNode,
+  type Zxid,
   zxid,
 } from "@zab/core";
 import { describe, expect, it } from "vitest";
@@ -34,6 +37,18 @@ class Recorder implements StateMachine<string> {
   restore(data: Uint8Array): void {
     this.applied.splice(0, this.applied.length, ...(JSON.parse(new TextDecoder().decode(data)) as string[]));
   }
+  /** FNV-1a of everything applied: equal exactly when the applied lists are. */
+  digest(): bigint {
+    return digestOf(...this.applied);
+  }
+}
+
+function digestOf(...applied: string[]): bigint {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(applied.join(","))) {
+    hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & ((1n << 64n) - 1n);
+  }
+  return hash;
 }
 
 const txn = (e: number, c: number): Txn => ({
@@ -53,12 +68,14 @@ function followingLearner() {
   const writes: Ready<string>["writes"][number][] = [];
   const applied: Applied<string>[] = [];
   const disconnected: number[] = [];
+  const mismatches: DigestMismatch[] = [];
   const drain = () => {
     const ready = node.ready();
     sent.push(...ready.messages);
     writes.push(...ready.writes);
     applied.push(...ready.applied);
     disconnected.push(...ready.disconnect.map((d) => d.peer));
+    mismatches.push(...ready.digestMismatches);
   };
   drain();
   // Members 1 and 3 already form an ensemble led by 1: join it without an election.
@@ -81,7 +98,29 @@ function followingLearner() {
     drain();
   };
   const kinds = () => sent.filter((s) => s.to === leader).map((s) => s.message.kind);
-  return { node, machine, sent, writes, applied, disconnected, step, persist, kinds };
+  return { node, machine, sent, writes, applied, disconnected, mismatches, step, persist, kinds };
+}
+
+/** A learner synced by DIFF to 4:1 and 4:2, both applied, serving under epoch 5. */
+function servingLearner() {
+  const learner = followingLearner();
+  learner.step({ kind: "leaderInfo", newEpoch: epoch(5) });
+  learner.persist(learner.writes.at(-1)?.id ?? -1);
+  learner.step({ kind: "diff", lastZxid: zxid(epoch(4), 2) });
+  learner.step({ kind: "proposal", txn: txn(4, 1) });
+  learner.step({ kind: "proposal", txn: txn(4, 2) });
+  learner.step({ kind: "commit", zxid: zxid(epoch(4), 2) });
+  learner.step({ kind: "newLeader", epoch: epoch(5) });
+  learner.persist(learner.writes.at(-1)?.id ?? -1);
+  learner.step({ kind: "upToDate" });
+  expect(learner.node.phase).toBe("broadcast");
+  expect(learner.machine.applied).toEqual(["4:1", "4:2"]);
+  return learner;
+}
+
+/** A leader's ping carrying its digest at `at`. */
+function pingWithDigest(at: Zxid, digest: bigint): PeerMessage {
+  return { kind: "ping", lastZxid: at, touchedSessions: [], digest: { zxid: at, digest } };
 }
 
 describe("a learner's conversation with its leader", () => {
@@ -200,5 +239,107 @@ describe("a learner's conversation with its leader", () => {
     expect(ready.disconnect.map((d) => d.peer)).toEqual([serverId(9), other]);
     expect(learner.node.acceptedEpoch).toBe(3);
     expect(learner.node.role).toBe("following");
+  });
+});
+
+describe("a learner's check of its state against its leader's digest", () => {
+  it("counts an equal digest as checked, and reports a different one once, still following", () => {
+    const learner = servingLearner();
+    learner.step(pingWithDigest(zxid(epoch(4), 2), digestOf("4:1", "4:2")));
+    expect(learner.node.digestChecks).toEqual({ checked: 1, mismatched: 0, skipped: 0 });
+    expect(learner.mismatches).toEqual([]);
+
+    learner.step({ kind: "proposal", txn: txn(5, 1) });
+    learner.persist(learner.writes.at(-1)?.id ?? -1);
+    learner.step({ kind: "commit", zxid: zxid(epoch(5), 1) });
+    expect(learner.machine.applied).toEqual(["4:1", "4:2", "5:1"]);
+    const wrong = pingWithDigest(zxid(epoch(5), 1), 0xbadn);
+    learner.step(wrong);
+    learner.step(wrong);
+    expect(learner.mismatches).toEqual([
+      { zxid: zxid(epoch(5), 1), leader, expected: 0xbadn, actual: digestOf("4:1", "4:2", "5:1") },
+    ]);
+    expect(learner.node.digestChecks).toEqual({ checked: 2, mismatched: 1, skipped: 0 });
+    // Divergence is for an operator to act on; the protocol keeps following and answering pings.
+    expect(learner.node.role).toBe("following");
+    expect(learner.kinds().at(-1)).toBe("ping");
+  });
+
+  it("compares a digest for a transaction it has not applied yet once it applies it", () => {
+    const learner = servingLearner();
+    learner.step({ kind: "proposal", txn: txn(5, 1) });
+    learner.step({ kind: "commit", zxid: zxid(epoch(5), 1) });
+    // Committed but not yet durable here, so not applied: the comparison waits.
+    learner.step(pingWithDigest(zxid(epoch(5), 1), 0xbadn));
+    expect(learner.node.digestChecks.checked).toBe(0);
+    learner.persist(learner.writes.at(-1)?.id ?? -1);
+    expect(learner.machine.applied.at(-1)).toBe("5:1");
+    expect(learner.node.digestChecks).toEqual({ checked: 1, mismatched: 1, skipped: 0 });
+    expect(learner.mismatches.map((m) => m.zxid)).toEqual([zxid(epoch(5), 1)]);
+  });
+
+  it("compares a digest for a zxid it applied before the ping came, when the leader lags", () => {
+    const learner = servingLearner();
+    learner.step({ kind: "proposal", txn: txn(5, 1) });
+    learner.persist(learner.writes.at(-1)?.id ?? -1);
+    learner.step({ kind: "commit", zxid: zxid(epoch(5), 1) });
+    learner.step(pingWithDigest(zxid(epoch(4), 2), digestOf("4:1", "4:2")));
+    expect(learner.node.digestChecks).toEqual({ checked: 1, mismatched: 0, skipped: 0 });
+  });
+
+  it("forgets a pending comparison when it stops following that leader", () => {
+    const learner = servingLearner();
+    learner.step({ kind: "proposal", txn: txn(5, 1) });
+    learner.step({ kind: "commit", zxid: zxid(epoch(5), 1) });
+    learner.step(pingWithDigest(zxid(epoch(5), 1), 0xbadn));
+    learner.node.channelClosed(leader);
+    expect(learner.node.role).toBe("looking");
+    // 5:1 is committed, so it is applied once durable, but the old leader's digest is gone.
+    learner.persist(learner.writes.at(-1)?.id ?? -1);
+    expect(learner.machine.applied.at(-1)).toBe("5:1");
+    expect(learner.node.digestChecks).toEqual({ checked: 0, mismatched: 0, skipped: 0 });
+    expect(learner.mismatches).toEqual([]);
+  });
+
+  it("starts comparing from a snapshot it installed", () => {
+    const learner = followingLearner();
+    learner.step({ kind: "leaderInfo", newEpoch: epoch(5) });
+    learner.persist(learner.writes.at(-1)?.id ?? -1);
+    const snapshot = new TextEncoder().encode(JSON.stringify(["4:1", "4:2"]));
+    learner.step({ kind: "snap", zxid: zxid(epoch(4), 2), snapshotBytes: snapshot.byteLength });
+    learner.step({ kind: "snapChunk", data: snapshot, last: true });
+    learner.step({ kind: "newLeader", epoch: epoch(5) });
+    learner.persist(learner.writes.at(-1)?.id ?? -1);
+    learner.step({ kind: "upToDate" });
+    learner.step(pingWithDigest(zxid(epoch(4), 2), digestOf("4:1", "4:2")));
+    expect(learner.node.digestChecks).toEqual({ checked: 1, mismatched: 0, skipped: 0 });
+  });
+
+  it("checks nothing when its state machine has no digest", () => {
+    const node = new ZabNode<null>(
+      { id: self, voters: [leader, self, other] },
+      { apply: () => null, snapshot: () => new Uint8Array(), restore: () => {} },
+      { acceptedEpoch: epoch(3), currentEpoch: epoch(3), txns: [] },
+    );
+    node.receive(leader, {
+      kind: "notification",
+      leader,
+      zxid: zxid(epoch(3), 0),
+      peerEpoch: epoch(3),
+      round: 7n as never,
+      state: "leading",
+    });
+    node.receive(other, {
+      kind: "notification",
+      leader,
+      zxid: zxid(epoch(3), 0),
+      peerEpoch: epoch(3),
+      round: 7n as never,
+      state: "following",
+    });
+    expect(node.role).toBe("following");
+    node.receive(leader, pingWithDigest(zxid(epoch(0), 0), 0xbadn));
+    expect(node.ready().digestMismatches).toEqual([]);
+    expect(node.digestChecks).toEqual({ checked: 0, mismatched: 0, skipped: 0 });
   });
 });
