@@ -178,7 +178,9 @@ export {
 } from "./protocol/zxid.js";
 export {
   CoordinationMember,
+  type CoordinationMemberOptions,
   type CoordinationSettings,
+  type RoleAndPhase,
   type ZabRuntimeView,
 } from "./server/coordination-member.js";
 export { CoordinationServer, type CoordinationServerOptions } from "./server/coordination-server.js";

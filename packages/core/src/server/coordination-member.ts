@@ -66,6 +66,18 @@ export interface CoordinationSettings {
 }
 
 /**
+ * Where a member stands in the protocol.
+ *
+ * @since 0.1.0
+ */
+export interface RoleAndPhase {
+  /** Its role. */
+  readonly role: Role;
+  /** Its phase in that role. */
+  readonly phase: Phase;
+}
+
+/**
  * What a {@link CoordinationMember} needs from the ZAB runtime that drives it: a `ZabServer` in
  * production, a simulator's node in tests.
  *
@@ -73,7 +85,7 @@ export interface CoordinationSettings {
  */
 export interface ZabRuntimeView {
   /** The member's role and phase now. */
-  status(): { readonly role: Role; readonly phase: Phase };
+  status(): RoleAndPhase;
   /**
    * Hands a command to the ensemble: proposed on the leader, forwarded by a follower.
    *
@@ -89,8 +101,12 @@ export interface ZabRuntimeView {
   touchSessions(sessions: Iterable<SessionId>): void;
 }
 
-/** Everything a {@link CoordinationMember} is built from. */
-interface CoordinationMemberOptions extends CoordinationSettings {
+/**
+ * Everything a {@link CoordinationMember} is built from.
+ *
+ * @since 0.1.0
+ */
+export interface CoordinationMemberOptions extends CoordinationSettings {
   /** The member's id (session ids it hands out carry it). */
   readonly id: ServerId;
   /** Where to log. */

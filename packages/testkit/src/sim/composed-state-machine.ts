@@ -26,7 +26,7 @@ export interface ComposedApplied extends DigestApplied {
  */
 export class ComposedStateMachine implements StateMachine<ComposedApplied> {
   /**
-   * @param digest - The simulation's digest machine.
+   * @param digestMachine - The simulation's digest machine.
    * @param application - The application's state machine, if any.
    */
   constructor(

@@ -4,43 +4,19 @@
  *
  * @module
  */
-import type {
-  ClientChannel,
-  Clock,
-  Phase,
-  ProposeResult,
-  Role,
-  ServerId,
-  SessionId,
-  StateMachine,
-  ZabServerHooks,
-} from "@zab/core";
+import type { ClientChannel, Clock, ServerId, StateMachine, ZabRuntimeView, ZabServerHooks } from "@zab/core";
 
 /**
- * What the simulation offers an application running on one member, as a `ZabServer` does.
+ * What the simulation offers an application running on one member, as a `ZabServer` does: the
+ * node's status, submitting commands, reporting client activity; and the member's id and clock.
  *
  * @since 0.1.0
  */
-export interface SimApplicationHost {
+export interface SimApplicationHost extends ZabRuntimeView {
   /** The member the application runs on. */
   readonly id: ServerId;
   /** Virtual time; its timers die with the member's incarnation. */
   readonly clock: Clock;
-  /** The node's role and phase now. */
-  status(): { readonly role: Role; readonly phase: Phase };
-  /**
-   * Hands a command to the node (the leader proposes it, a follower forwards it).
-   *
-   * @param payload - The command.
-   * @returns What the node did with it.
-   */
-  submit(payload: Uint8Array): ProposeResult;
-  /**
-   * Reports client activity to the node, which passes it to the leader.
-   *
-   * @param sessions - The active sessions.
-   */
-  touchSessions(sessions: Iterable<SessionId>): void;
 }
 
 /**
