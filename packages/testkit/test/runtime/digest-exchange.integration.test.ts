@@ -1,28 +1,27 @@
 // Goal: on the real server runtime, followers compare the leader's data tree digest with their own
 // as writes flow and find them equal; and a follower whose state really diverged says so loudly —
 // an error log naming the zxid, the leader and both digests in hex — and counts it in its status,
-// while it keeps following. Method: three ZabServers on the in-process network and memory storage,
-// with a short digest interval. The first ensemble runs the real DataTree. In the second, each
-// member runs the simulator's digest machine, whose state one follower has overwritten (through
-// its public restore) with a different digest at the zxid it holds, as a corrupted replica would;
-// every member logs into its own capturing logger.
+// while it keeps following. Method: members on the in-process network and memory storage, with a
+// short digest interval. The first ensemble is three CoordinationServers (the data tree behind the
+// Coordination API) written to by a real client. The second is three ZabServers running the
+// simulator's digest machine, whose state one follower has overwritten (through its public
+// restore) with a different digest at the zxid it holds, as a corrupted replica would; every
+// member logs into its own capturing logger.
 import {
-  DataTree,
-  encodeTreeTxn,
+  connect,
   type Logger,
   MemoryDataDir,
   openMemoryStorage,
   type ServerId,
   type StateMachine,
   serverId,
-  sessionId,
-  type TreeApplied,
   ZabServer,
 } from "@zab/core";
 import { describe, expect, it } from "vitest";
 import { type DigestApplied, DigestStateMachine } from "../../src/sim/digest-state-machine.js";
+import { MemoryClientNetwork } from "../../src/transport/memory-client-network.js";
 import { MemoryNetwork } from "../../src/transport/memory-network.js";
-import { until } from "./helpers.js";
+import { startMember, until } from "./helpers.js";
 
 const voters = [serverId(1), serverId(2), serverId(3)];
 
@@ -69,34 +68,35 @@ async function ensemble<Result>(machineOf: (id: ServerId) => StateMachine<Result
   return { servers, logs, leader, followers };
 }
 
-function create(path: string): Uint8Array {
-  return encodeTreeTxn({
-    sessionId: sessionId(0n),
-    cxid: 0,
-    timeMs: 0,
-    op: { op: "create", path, data: new Uint8Array([1]), mode: "persistent", ttlMs: 0 },
-  });
-}
-
 describe("the digest exchange on the real runtime", () => {
-  it("followers compare the data tree's digest with the leader's and find no mismatch", async () => {
-    const { servers, logs, leader, followers } = await ensemble<TreeApplied>(() => new DataTree());
+  it("members serving the Coordination API compare their trees' digests and find no mismatch", async () => {
+    const network = new MemoryNetwork({ delayMs: 1 });
+    const clients = new MemoryClientNetwork();
+    const lines: LogLine[] = [];
+    const members = await Promise.all(
+      voters.map((id) =>
+        startMember(id, { network, clients }, { digestIntervalTicks: 2, logger: capturingLogger(lines) }),
+      ),
+    );
     try {
+      await until(() => (members.every((m) => m.status.phase === "broadcast") ? true : undefined));
+      await using session = await connect({ dialer: clients.dialer(), members: voters });
+      const followers = members.filter((member) => member.status.role !== "leading");
+      expect(followers).toHaveLength(2);
       // Writes keep the leader's applied zxid moving, so that each digest it sends is a new one.
       let written = 0;
       await until(async () => {
-        await leader.propose(create(`/n${written}`));
+        await session.create(`/n${written}`, { data: new Uint8Array([written & 0xff]) });
         written += 1;
         return followers.every((f) => f.status.digestChecks.checked >= 5) ? true : undefined;
       });
-      for (const follower of followers) {
-        expect(follower.status.digestChecks.mismatched).toBe(0);
-      }
+      for (const follower of followers) expect(follower.status.digestChecks.mismatched).toBe(0);
+      const leader = members.find((member) => member.status.role === "leading");
       // The leader is the reference: it sends its digest and compares nothing.
-      expect(leader.status.digestChecks).toEqual({ checked: 0, mismatched: 0, skipped: 0 });
-      for (const lines of logs.values()) expect(lines.filter((line) => line.level === "error")).toEqual([]);
+      expect(leader?.status.digestChecks).toEqual({ checked: 0, mismatched: 0, skipped: 0 });
+      expect(lines.filter((line) => line.level === "error")).toEqual([]);
     } finally {
-      await Promise.all([...servers.values()].map((server) => server.close()));
+      await Promise.all(members.map((member) => member.close()));
     }
   });
 
