@@ -51,8 +51,12 @@ export {
   Simulation,
   type SimulationOptions,
 } from "./sim/simulation.js";
-export { MemoryClientNetwork } from "./transport/memory-client-network.js";
-export { MemoryNetwork, type MemoryNetworkOptions } from "./transport/memory-network.js";
+export { MemoryClientNetwork, type MemoryClientNetworkOptions } from "./transport/memory-client-network.js";
+export {
+  MEMORY_NETWORK_BUFFERED_BYTES_MAX_DEFAULT,
+  MemoryNetwork,
+  type MemoryNetworkOptions,
+} from "./transport/memory-network.js";
 export {
   RegisterWorkload,
   type RegisterWorkloadOptions,
@@ -80,3 +84,27 @@ export {
   type RegisterValue,
   registerModel,
 } from "./linearizability/register-model.js";
+
+// Transport conformance: the checks every peer and client transport passes, as data (no test
+// runner needed at run time), the harness interfaces a transport implements to run them, and the
+// polling wait they use. A separate chunk for the import organizer, like the block above.
+
+export { clientTransportConformance } from "./conformance/client-transport-conformance.js";
+export type {
+  ClientTransportFaults,
+  ClientTransportFixture,
+  ClientTransportHarness,
+  ClientTransportStartOptions,
+} from "./conformance/client-transport-harness.js";
+export type { ConformanceCheck } from "./conformance/conformance-check.js";
+export { peerTransportConformance } from "./conformance/peer-transport-conformance.js";
+export type {
+  BorrowedCredentialAttempt,
+  ImpostorAttempt,
+  PeerTransportFaults,
+  PeerTransportFixture,
+  PeerTransportHarness,
+  PeerTransportStartOptions,
+} from "./conformance/peer-transport-harness.js";
+export type { TransportLimits } from "./conformance/transport-limits.js";
+export { type WaitUntilOptions, waitUntil } from "./conformance/wait-until.js";

@@ -4,7 +4,13 @@
  *
  * @module
  */
-import type { PeerTransport, PeerTransportListener, ServerId } from "@zab/core";
+import {
+  FRAME_BYTES_MAX_DEFAULT,
+  type PeerTransport,
+  type PeerTransportListener,
+  type ServerId,
+  ZabError,
+} from "@zab/core";
 
 type LinkEntry =
   | { readonly kind: "frame"; readonly frame: Uint8Array; readonly readyAt: number }
@@ -12,6 +18,8 @@ type LinkEntry =
 
 interface Link {
   queue: LinkEntry[];
+  /** The bytes of the frames in `queue`: sent and not yet delivered. */
+  bytes: number;
   /** Whether a delivery of this link's queue is scheduled. */
   scheduled: boolean;
 }
@@ -24,15 +32,36 @@ interface Link {
 export interface MemoryNetworkOptions {
   /** One-way delay of every frame in milliseconds. Default 0 (the next turn of the event loop). */
   readonly delayMs?: number;
+  /**
+   * The largest frame a member may send, in bytes. A larger one breaks the channel and is never
+   * delivered, as a real transport's length check would. Default {@link FRAME_BYTES_MAX_DEFAULT}.
+   */
+  readonly frameBytesMax?: number;
+  /**
+   * The most bytes in flight from one member to another (sent, not yet delivered). Sending past
+   * it breaks the channel, as the transport contract asks: drop the channel, never grow memory.
+   * Default {@link MEMORY_NETWORK_BUFFERED_BYTES_MAX_DEFAULT}.
+   */
+  readonly bufferedBytesMax?: number;
 }
+
+/**
+ * Default of {@link MemoryNetworkOptions.bufferedBytesMax}: 64 MiB, room for sixteen frames of
+ * the default 4 MiB maximum.
+ *
+ * @since 0.1.0
+ */
+export const MEMORY_NETWORK_BUFFERED_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
 
 /**
  * A switchboard connecting in-process members, with partitions and channel breaks.
  *
  * @remarks
  * Frames on a directed link are delivered in order after `delayMs`. Breaking a channel (directly,
- * by a partition, or when a transport is disposed) drops the frames in flight both ways and
- * tells both ends, before any later frame, that the channel closed.
+ * by a partition, by a frame over `frameBytesMax`, by more than `bufferedBytesMax` in flight, or
+ * when a transport is disposed) drops the frames in flight both ways and tells both ends, before
+ * any later frame, that the channel closed. A disposed transport hears nothing more and sends
+ * nothing more, and a member's next transport (its restart) hears nothing of the old channels.
  * @example
  * ```ts
  * const network = new MemoryNetwork();
@@ -44,32 +73,66 @@ export interface MemoryNetworkOptions {
  */
 export class MemoryNetwork {
   readonly #delayMs: number;
+  readonly #frameBytesMax: number;
+  readonly #bufferedBytesMax: number;
   readonly #listeners = new Map<ServerId, PeerTransportListener>();
   readonly #links = new Map<string, Link>();
   readonly #blocked = new Set<string>();
 
-  /** @param options - Delay settings. */
+  /**
+   * @param options - Delay and limits.
+   * @throws {@link @zab/core!ZabError} with code `"Invalid"` when a limit is not a positive safe
+   *   integer.
+   */
   constructor(options: MemoryNetworkOptions = {}) {
     this.#delayMs = options.delayMs ?? 0;
+    this.#frameBytesMax = positiveLimit("frameBytesMax", options.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT);
+    this.#bufferedBytesMax = positiveLimit(
+      "bufferedBytesMax",
+      options.bufferedBytesMax ?? MEMORY_NETWORK_BUFFERED_BYTES_MAX_DEFAULT,
+    );
   }
 
   /**
    * The transport of one member.
    *
    * @param self - The member's id.
-   * @returns Its transport; disposing it is the member's process going away.
+   * @returns Its transport; disposing it is the member's process going away. Calling this again
+   *   for the same member after disposal is the member restarting.
    */
   transport(self: ServerId): PeerTransport {
+    let listener: PeerTransportListener | undefined;
+    let disposed = false;
     return {
       specificationVersion: 1,
-      listen: (listener) => {
-        this.#listeners.set(self, listener);
+      listen: (given) => {
+        if (disposed) return;
+        listener = given;
+        this.#listeners.set(self, given);
       },
-      send: (to, frame) => this.#send(self, to, frame),
-      disconnect: (peer) => this.breakChannel(self, peer),
+      // A disposed transport is a process that has gone: it sends nothing more, even if a
+      // restarted incarnation of the same member now listens.
+      send: (to, frame) => {
+        if (!disposed) this.#send(self, to, frame);
+      },
+      disconnect: (peer) => {
+        if (!disposed) this.breakChannel(self, peer);
+      },
       [Symbol.asyncDispose]: async () => {
+        if (disposed) return;
+        disposed = true;
+        // A later incarnation may own the member's place already; leave its channels alone.
+        if (listener === undefined || this.#listeners.get(self) !== listener) return;
         this.#listeners.delete(self);
         for (const peer of this.#peersOf(self)) this.breakChannel(self, peer);
+        // Whatever is still on its way to the member (the closures just queued included) was
+        // meant for this incarnation: a restarted member starts with no channels to hear about.
+        for (const [key, link] of this.#links) {
+          if (key.endsWith(`>${self}`)) {
+            link.queue = [];
+            link.bytes = 0;
+          }
+        }
       },
     };
   }
@@ -128,7 +191,7 @@ export class MemoryNetwork {
     const key = `${from}>${to}`;
     let link = this.#links.get(key);
     if (link === undefined) {
-      link = { queue: [], scheduled: false };
+      link = { queue: [], bytes: 0, scheduled: false };
       this.#links.set(key, link);
     }
     return link;
@@ -136,6 +199,14 @@ export class MemoryNetwork {
 
   #send(from: ServerId, to: ServerId, frame: Uint8Array): void {
     if (this.#blocked.has(`${from}>${to}`) || !this.#listeners.has(to)) return;
+    const link = this.#link(from, to);
+    // Both limits break the channel rather than deliver or hold the frame: a TCP receiver
+    // refuses an oversize length prefix, and a sender whose buffer is full drops the connection.
+    if (frame.byteLength > this.#frameBytesMax || link.bytes + frame.byteLength > this.#bufferedBytesMax) {
+      this.breakChannel(from, to);
+      return;
+    }
+    link.bytes += frame.byteLength;
     this.#enqueue(from, to, { kind: "frame", frame, readyAt: performance.now() + this.#delayMs });
   }
 
@@ -143,6 +214,7 @@ export class MemoryNetwork {
   #close(from: ServerId, to: ServerId): void {
     const link = this.#link(from, to);
     link.queue = link.queue.filter((entry) => entry.kind === "closed");
+    link.bytes = 0;
     this.#enqueue(from, to, { kind: "closed", readyAt: performance.now() });
   }
 
@@ -169,6 +241,7 @@ export class MemoryNetwork {
     // Bounded by the queue's length: each iteration removes one entry.
     while (link.queue.length > 0 && (link.queue[0]?.readyAt ?? now + 1) <= now) {
       const entry = link.queue.shift();
+      if (entry?.kind === "frame") link.bytes -= entry.frame.byteLength;
       const listener = this.#listeners.get(to);
       if (entry === undefined || listener === undefined) continue;
       if (entry.kind === "frame") listener.frame(from, entry.frame);
@@ -176,4 +249,12 @@ export class MemoryNetwork {
     }
     this.#schedule(from, to, link);
   }
+}
+
+/** Checks a limit from the options: limits are configuration, wrong ones fail at construction. */
+function positiveLimit(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new ZabError("Invalid", `${name} must be a positive safe integer, got ${value}`);
+  }
+  return value;
 }

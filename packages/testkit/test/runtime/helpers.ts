@@ -22,6 +22,7 @@ import {
   ZXID_ZERO,
 } from "@zab/core";
 import { expect } from "vitest";
+import { waitUntil } from "../../src/conformance/wait-until.js";
 import type { MemoryClientNetwork } from "../../src/transport/memory-client-network.js";
 import type { MemoryNetwork } from "../../src/transport/memory-network.js";
 
@@ -63,17 +64,11 @@ export function startMember(
  * @param timeoutMs - How long to wait before failing the test.
  * @returns The probe's value.
  */
-export async function until<T>(
+export function until<T>(
   probe: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  return waitUntil(probe, { timeoutMs });
 }
 
 /** A client speaking the wire protocol by hand, to see the member's frames as they come. */
