@@ -28,8 +28,11 @@ export interface ClientChannelListener {
  * @remarks
  * FIFO and reliable until it breaks, like a TCP connection: frames arrive in the order sent, at
  * most once; when it breaks, both ends are told through {@link ClientChannelListener.closed} and
- * whatever was in flight is lost. `send` on a closed channel drops the frame. Buffered bytes are
- * bounded; exceeding the bound closes the channel.
+ * whatever was in flight is lost. An orderly {@link ClientChannel.close} is different: the frames
+ * sent before it still arrive, then the other end is told (a member answers `closeSession` and
+ * closes at once, and the client must get the answer). `send` on a closed channel drops the
+ * frame. Frames larger than the transport's frame limit, and buffered bytes beyond its bound,
+ * close the channel. The conformance suite of `@zab/testkit` checks all of this.
  * @since 0.1.0
  */
 export interface ClientChannel {
