@@ -41,11 +41,14 @@ export {
   type LocalChannelOptions,
   localChannelPair,
 } from "./client/local-channel.js";
+export { type QueryMemberStatusOptions, queryMemberStatus } from "./client/query-member-status.js";
 export {
   decodeClientToMember,
   decodeMemberToClient,
+  decodeStatusResponse,
   encodeClientToMember,
   encodeMemberToClient,
+  encodeStatusResponse,
   SESSION_PASSWORD_BYTES,
 } from "./codec/client-codec.js";
 export { FRAME_BYTES_MAX_DEFAULT, type FrameDecodeOptions, PROTOCOL_VERSION } from "./codec/frame.js";
@@ -89,6 +92,7 @@ export type {
   GetChildrenResult,
   GetDataOp,
   GetDataResult,
+  MemberStatus,
   MemberToClientMessage,
   MultiItemOp,
   MultiItemOutcome,
@@ -104,6 +108,8 @@ export type {
   SetDataOp,
   SetDataResult,
   Stat,
+  StatusRequest,
+  StatusResponse,
   SyncOp,
   SyncResult,
   WatchEvent,

@@ -7,8 +7,10 @@
  * modes, watcher types and event types keep ZooKeeper's numbers too. Replies name the operation
  * they answer, so they decode without a table of pending requests, and error codes travel as a
  * fixed byte per {@link ZabErrorCode} that never changes once assigned. Path strings are checked
- * only for UTF-8 and length here; their syntax is the data tree's business. The byte layout of
- * each message is described in `docs/architecture/wire-format.md`.
+ * only for UTF-8 and length here; their syntax is the data tree's business. The status exchange
+ * (a status request as the first frame, answered by one status response) shares the client
+ * port but not a session's decoder: its answer has a decoder of its own. The byte layout of each
+ * message is described in `docs/architecture/wire-format.md`.
  *
  * @module
  */
@@ -28,15 +30,17 @@ import type {
   OpName,
   OpResult,
   Stat,
+  StatusResponse,
   WatchEventType,
   WatcherType,
 } from "../protocol/client-messages.js";
-import type { ServerId, SessionId } from "../protocol/ids.js";
+import type { Epoch, ServerId, SessionId } from "../protocol/ids.js";
+import type { Phase, Role } from "../protocol/ready.js";
 import type { Zxid } from "../protocol/zxid.js";
 import { decodeFrame, encodeFrame, type FrameDecodeOptions } from "./frame.js";
 import type { FrameReader } from "./frame-reader.js";
 import type { FrameSink } from "./frame-writer.js";
-import { SERVER_ID_RANGE } from "./wire-domains.js";
+import { type IntegerRange, SERVER_ID_RANGE } from "./wire-domains.js";
 import { wireEnum } from "./wire-enum.js";
 
 /**
@@ -48,12 +52,29 @@ export const SESSION_PASSWORD_BYTES = 16;
 
 // Frame types of the client protocol sit apart from the peer types (1 to 23), so a frame sent to
 // the wrong port is an unknown type rather than a plausible message.
-const CLIENT_TO_MEMBER_TYPES = wireEnum<ClientToMemberMessage["kind"]>({ connectRequest: 100, request: 102 });
+const CLIENT_TO_MEMBER_TYPES = wireEnum<ClientToMemberMessage["kind"]>({
+  connectRequest: 100,
+  request: 102,
+  statusRequest: 105,
+});
 const MEMBER_TO_CLIENT_TYPES = wireEnum<MemberToClientMessage["kind"]>({
   connectResponse: 101,
   reply: 103,
   watchEvent: 104,
 });
+// A table of its own: a status response never appears on a session's channel, so a session's
+// decoder does not know its type, and this one knows nothing else.
+const STATUS_RESPONSE_TYPES = wireEnum<StatusResponse["kind"]>({ statusResponse: 106 });
+
+// The order of ZooKeeper's ServerState, as the peer protocol's election state.
+const ROLES = wireEnum<Role>({ looking: 0, following: 1, leading: 2, observing: 3 });
+// ZAB's phases in the order a member goes through them.
+const PHASES = wireEnum<Phase>({ election: 0, discovery: 1, synchronization: 2, broadcast: 3 });
+
+// A status response's leader and epoch are 0 while unknown: no member has id 0, and an
+// established epoch is at least 1 (a leader proposes one above every accepted epoch, all ≥ 0).
+const LEADER_RANGE: IntegerRange = { min: 0, max: SERVER_ID_RANGE.max };
+const ESTABLISHED_EPOCH_RANGE: IntegerRange = { min: 1, max: 0xffff_ffff };
 
 const OP_CODES = wireEnum<OpName>({
   create: 1,
@@ -136,7 +157,7 @@ const STRING_BYTES_MIN = 4;
 /**
  * Encodes a message from a client to a member as one frame.
  *
- * @param message - A {@link ConnectRequest} or a {@link ClientRequest}.
+ * @param message - A {@link ConnectRequest}, a {@link StatusRequest} or a {@link ClientRequest}.
  * @returns A new buffer holding exactly the frame.
  * @throws {@link ZabError} with code `"Invalid"` when a field is outside its wire domain: an
  *   `xid` or version outside int32, a password that is not 16 bytes, a string with a lone
@@ -202,6 +223,37 @@ export function decodeMemberToClient(frame: Uint8Array, options?: FrameDecodeOpt
   return decodeFrame(frame, "client frame", MEMBER_TO_CLIENT_TYPES, options, readMemberToClient);
 }
 
+/**
+ * Encodes a member's answer to a {@link StatusRequest} as one frame.
+ *
+ * @param message - The member's status.
+ * @returns A new buffer holding exactly the frame.
+ * @throws {@link ZabError} with code `"Invalid"` when a field is outside its wire domain: a server
+ *   id (or leader) that is not from 1 to 2^31 - 1, an epoch of 0 (unknown is `undefined`), a count
+ *   that is not a safe non-negative integer.
+ * @since 0.1.0
+ */
+export function encodeStatusResponse(message: StatusResponse): Uint8Array {
+  return encodeFrame(STATUS_RESPONSE_TYPES, message.kind, (sink) => writeStatusResponse(sink, message));
+}
+
+/**
+ * Decodes the one frame a member sends on a channel opened with a {@link StatusRequest}.
+ *
+ * @remarks
+ * Strict like {@link decodeMemberToClient}, and it accepts a status response only: a member that
+ * answered a status request with anything else is broken or is not a member.
+ * @param frame - One whole frame.
+ * @param options - The frame size limit.
+ * @returns The member's status.
+ * @throws {@link ZabError} with code `"BadFrame"` for any frame that is not exactly one valid
+ *   status response; nothing else is thrown.
+ * @since 0.1.0
+ */
+export function decodeStatusResponse(frame: Uint8Array, options?: FrameDecodeOptions): StatusResponse {
+  return decodeFrame(frame, "status frame", STATUS_RESPONSE_TYPES, options, readStatusResponse);
+}
+
 function writeClientToMember(sink: FrameSink, message: ClientToMemberMessage): void {
   switch (message.kind) {
     case "connectRequest":
@@ -210,6 +262,8 @@ function writeClientToMember(sink: FrameSink, message: ClientToMemberMessage): v
       sink.u32("sessionTimeoutMs", message.sessionTimeoutMs);
       sink.u64("sessionId", message.sessionId);
       sink.fixedBytes("sessionPassword", message.sessionPassword, SESSION_PASSWORD_BYTES);
+      return;
+    case "statusRequest":
       return;
     case "request":
       sink.i32("xid", message.xid);
@@ -233,6 +287,8 @@ function readClientToMember(reader: FrameReader, kind: ClientToMemberMessage["ki
         sessionId: reader.u64("sessionId") as SessionId,
         sessionPassword: reader.fixedBytes("sessionPassword", SESSION_PASSWORD_BYTES),
       };
+    case "statusRequest":
+      return { kind };
     case "request": {
       const xid = reader.i32("xid");
       return { kind, xid, ...readOpFields(reader, readClientOpName(reader)) };
@@ -290,6 +346,44 @@ function readMemberToClient(reader: FrameReader, kind: MemberToClientMessage["ki
     default:
       return assertNever(kind);
   }
+}
+
+function writeStatusResponse(sink: FrameSink, message: StatusResponse): void {
+  sink.u32("serverId", message.serverId, SERVER_ID_RANGE);
+  sink.enum("role", ROLES, message.role);
+  sink.enum("phase", PHASES, message.phase);
+  if (message.leader === undefined) sink.u32("leader", 0);
+  else sink.u32("leader", message.leader, SERVER_ID_RANGE);
+  if (message.epoch === undefined) sink.u32("epoch", 0);
+  else sink.u32("epoch", message.epoch, ESTABLISHED_EPOCH_RANGE);
+  sink.u64("lastLoggedZxid", message.lastLoggedZxid);
+  sink.u64("committedZxid", message.committedZxid);
+  sink.u64("appliedZxid", message.appliedZxid);
+  sink.safeInteger("sessions", message.sessions);
+  sink.safeInteger("connections", message.connections);
+  sink.safeInteger("watches", message.watches);
+}
+
+function readStatusResponse(reader: FrameReader, kind: StatusResponse["kind"]): StatusResponse {
+  const serverId = reader.u32("serverId", SERVER_ID_RANGE) as ServerId;
+  const role = reader.enum("role", ROLES);
+  const phase = reader.enum("phase", PHASES);
+  const leader = reader.u32("leader", LEADER_RANGE);
+  const epoch = reader.u32("epoch");
+  return {
+    kind,
+    serverId,
+    role,
+    phase,
+    leader: leader === 0 ? undefined : (leader as ServerId),
+    epoch: epoch === 0 ? undefined : (epoch as Epoch),
+    lastLoggedZxid: reader.u64("lastLoggedZxid") as Zxid,
+    committedZxid: reader.u64("committedZxid") as Zxid,
+    appliedZxid: reader.u64("appliedZxid") as Zxid,
+    sessions: reader.safeInteger("sessions"),
+    connections: reader.safeInteger("connections"),
+    watches: reader.safeInteger("watches"),
+  };
 }
 
 /** Reads an op code that may stand on its own in a request or reply: anything but `check`. */

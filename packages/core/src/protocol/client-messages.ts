@@ -12,7 +12,8 @@
  * @module
  */
 import type { ZabErrorCode } from "../errors.js";
-import type { ServerId, SessionId } from "./ids.js";
+import type { Epoch, ServerId, SessionId } from "./ids.js";
+import type { Phase, Role } from "./ready.js";
 import type { Zxid } from "./zxid.js";
 
 /**
@@ -125,6 +126,67 @@ export interface ConnectResponse {
   readonly sessionPassword: Uint8Array;
   /** The member serving this connection. */
   readonly serverId: ServerId;
+}
+
+/**
+ * Client to member, first frame on a connection instead of {@link ConnectRequest}: ask the
+ * member how it is doing, without opening a session (ZooKeeper's `srvr` and `mntr` four-letter
+ * words).
+ *
+ * @remarks
+ * The member answers with one {@link StatusResponse} and closes the channel. It answers whatever
+ * its role and phase, a member still looking for a leader included, which is what makes the
+ * exchange useful to an operator; a member that cannot report (it is shutting down) closes the
+ * channel without answering.
+ * @since 0.1.0
+ */
+export interface StatusRequest {
+  /** Discriminates the message. */
+  readonly kind: "statusRequest";
+}
+
+/**
+ * What a member reports about itself in a {@link StatusResponse}: its place in the ensemble, how
+ * far its history goes, and the clients it serves.
+ *
+ * @remarks
+ * A point-in-time view, read when the request arrived. `appliedZxid ≤ committedZxid ≤
+ * lastLoggedZxid` holds.
+ * @since 0.1.0
+ */
+export interface MemberStatus {
+  /** The member that answered. */
+  readonly serverId: ServerId;
+  /** Looking for a leader, following, leading or observing. */
+  readonly role: Role;
+  /** Where it is within that role; it serves clients only in `broadcast`. */
+  readonly phase: Phase;
+  /** The leader it follows or is, once an election decided; `undefined` while looking. */
+  readonly leader: ServerId | undefined;
+  /** The epoch of the leadership it takes part in, once known; `undefined` before. */
+  readonly epoch: Epoch | undefined;
+  /** The last zxid in its log, durable or not, committed or not. */
+  readonly lastLoggedZxid: Zxid;
+  /** Everything up to this zxid is known to be committed. */
+  readonly committedZxid: Zxid;
+  /** Its data tree reflects every transaction up to this zxid. */
+  readonly appliedZxid: Zxid;
+  /** Sessions open in the ensemble, as its data tree holds them. */
+  readonly sessions: number;
+  /** Client connections with a session on this member. */
+  readonly connections: number;
+  /** Watches this member's clients hold (one kind of watch on one path counts one). */
+  readonly watches: number;
+}
+
+/**
+ * Member to client: the answer to a {@link StatusRequest}, the only frame on that channel.
+ *
+ * @since 0.1.0
+ */
+export interface StatusResponse extends MemberStatus {
+  /** Discriminates the message. */
+  readonly kind: "statusResponse";
 }
 
 /**
@@ -608,15 +670,21 @@ export interface WatchEvent {
 }
 
 /**
- * Every message a client sends a member.
+ * Every message a client sends a member: a {@link ConnectRequest} or a {@link StatusRequest}
+ * first, then (after a connect) requests.
  *
  * @since 0.1.0
  */
-export type ClientToMemberMessage = ConnectRequest | ClientRequest;
+export type ClientToMemberMessage = ConnectRequest | StatusRequest | ClientRequest;
 
 /**
- * Every message a member sends a client.
+ * Every message a member sends a client on a session's channel.
  *
+ * @remarks
+ * A {@link StatusResponse} is not among them: it travels only on a channel opened with a
+ * {@link StatusRequest}, and the client that sent one decodes the answer with
+ * {@link decodeStatusResponse}. A session's decoder therefore refuses a status response like any
+ * unknown frame.
  * @since 0.1.0
  */
 export type MemberToClientMessage = ConnectResponse | ClientReply | WatchEvent;

@@ -1,11 +1,16 @@
 /**
  * One client's connection to a member: the handshake that creates or moves its session, and the
- * requests it sends, answered in order.
+ * requests it sends, answered in order; or, instead of a session, one status report.
  *
  * @module
  */
 import { assert } from "../assert.js";
-import { decodeClientToMember, encodeMemberToClient, SESSION_PASSWORD_BYTES } from "../codec/client-codec.js";
+import {
+  decodeClientToMember,
+  encodeMemberToClient,
+  encodeStatusResponse,
+  SESSION_PASSWORD_BYTES,
+} from "../codec/client-codec.js";
 import { ZabError } from "../errors.js";
 import type { ClientChannel } from "../ports/client-channel.js";
 import type { Logger } from "../ports/logger.js";
@@ -14,6 +19,7 @@ import type {
   ClientReply,
   ClientRequest,
   ConnectRequest,
+  MemberStatus,
   MemberToClientMessage,
   OpError,
   OpResult,
@@ -74,6 +80,8 @@ export interface MemberServices {
   attach(connection: ClientConnection): void;
   /** Forgets the connection (it closed). */
   detach(connection: ClientConnection): void;
+  /** What the member reports to a status request, or `undefined` when it cannot report now. */
+  status(): MemberStatus | undefined;
 }
 
 /** A request waiting for its turn to be answered: replies go out in request order. */
@@ -222,6 +230,11 @@ export class ClientConnection {
       else this.#connect(message);
       return;
     }
+    if (message.kind === "statusRequest") {
+      if (this.#state !== "handshake") this.close("a status request on a session's channel");
+      else this.#reportStatus();
+      return;
+    }
     if (this.#state !== "serving") {
       this.close("a request before the session was established");
       return;
@@ -299,6 +312,20 @@ export class ClientConnection {
       sessionPassword: session.password,
       serverId: member.serverId,
     });
+  }
+
+  /**
+   * Answers a status request and hangs up: the channel carries no session, so nothing else may
+   * follow on it (ZooKeeper's four-letter words work the same way).
+   */
+  #reportStatus(): void {
+    const status = this.member.status();
+    if (status === undefined) {
+      this.close("cannot report a status now");
+      return;
+    }
+    this.channel.send(encodeStatusResponse({ kind: "statusResponse", ...status }));
+    this.close("the status was reported");
   }
 
   #request(request: ClientRequest): void {

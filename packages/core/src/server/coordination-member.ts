@@ -9,6 +9,7 @@ import { ZabError } from "../errors.js";
 import type { ClientChannel } from "../ports/client-channel.js";
 import type { Clock } from "../ports/clock.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
+import type { MemberStatus } from "../protocol/client-messages.js";
 import { type ServerId, type SessionId, sessionId as toSessionId } from "../protocol/ids.js";
 import type { Applied, Phase, Role, Transition } from "../protocol/ready.js";
 import type { StateMachine } from "../protocol/state-machine.js";
@@ -22,7 +23,7 @@ import { ChangeHistory } from "./change-history.js";
 import { ClientConnection, type MemberServices } from "./client-connection.js";
 import { SessionExpiry } from "./session-expiry.js";
 import { WatchManager } from "./watch-manager.js";
-import type { ZabServerHooks } from "./zab-server.js";
+import type { ZabServerHooks, ZabServerStatus } from "./zab-server.js";
 
 /**
  * The client-side settings of a member serving the Coordination API.
@@ -99,6 +100,15 @@ export interface ZabRuntimeView {
    * @param sessions - The sessions.
    */
   touchSessions(sessions: Iterable<SessionId>): void;
+  /**
+   * Everything the runtime knows of the member's replication (a `ZabServer`'s
+   * {@link ZabServer.status}), for status requests such as `zab status` sends. Optional: a member
+   * whose runtime does not report it answers status requests by closing the channel.
+   *
+   * @returns The runtime's status now.
+   * @since 0.1.0
+   */
+  serverStatus?(): ZabServerStatus;
 }
 
 /**
@@ -212,6 +222,7 @@ export class CoordinationMember {
         if (this.#bySession.get(connection.sessionId) === connection)
           this.#bySession.delete(connection.sessionId);
       },
+      status: () => this.#status(),
     };
   }
 
@@ -262,6 +273,32 @@ export class CoordinationMember {
   close(): void {
     this.#closed = true;
     for (const connection of [...this.#connections]) connection.close("the member is shutting down");
+  }
+
+  /** The answer to a status request; none once closing, or from a runtime that cannot report. */
+  #status(): MemberStatus | undefined {
+    const server = this.#closed ? undefined : this.#runtime?.serverStatus?.();
+    if (server === undefined) return undefined;
+    let connections = 0;
+    let watches = 0;
+    // One pass over this member's connections: bounded by how many clients it accepted.
+    for (const connection of this.#connections) {
+      if (connection.isServing) connections += 1;
+      watches += this.#watches.countOf(connection);
+    }
+    return {
+      serverId: server.id,
+      role: server.role,
+      phase: server.phase,
+      leader: server.leader,
+      epoch: server.epoch,
+      lastLoggedZxid: server.lastLoggedZxid,
+      committedZxid: server.committedZxid,
+      appliedZxid: server.appliedZxid,
+      sessions: this.#tree.sessionCount,
+      connections,
+      watches,
+    };
   }
 
   #submit(sessionId: SessionId, cxid: number, op: TreeTxnOp): ProposeResult {

@@ -66,11 +66,23 @@ export class CoordinationServer implements AsyncDisposable {
    *
    * @param options - Membership, ticks, storage, transport and the client side.
    * @returns The running member.
+   * @remarks
+   * The member owns `transport` and `storage` from the call on: when it cannot start, it closes
+   * both before rejecting (the client acceptor stays the caller's).
    * @throws {@link ZabError} with code `"Invalid"` for bad settings, `"Corrupt"` when the stored
    * history is unusable.
    */
   static async start(options: CoordinationServerOptions): Promise<CoordinationServer> {
-    const coordination = new CoordinationServer(options);
+    let coordination: CoordinationServer;
+    try {
+      coordination = new CoordinationServer(options);
+    } catch (error) {
+      // Refused settings: release the directory lock and the transport, as ZabServer.start does
+      // for the failures it sees, so a caller never has to tell who owned what.
+      await options.transport[Symbol.asyncDispose]();
+      await options.storage.storage.close();
+      throw error;
+    }
     const member = coordination.#member;
     const server = await ZabServer.start<TreeApplied>({
       ...options,
@@ -92,6 +104,7 @@ export class CoordinationServer implements AsyncDisposable {
         }
       },
       touchSessions: (sessions) => server.touchSessions(sessions),
+      serverStatus: () => server.status,
     });
     coordination.#timer = setInterval(() => member.tick(), options.tickMs ?? 50);
     options.clients?.accept((channel) => member.accept(channel));
@@ -101,6 +114,26 @@ export class CoordinationServer implements AsyncDisposable {
   /** What this member is doing now. */
   get status(): ZabServerStatus {
     return this.#zab.status;
+  }
+
+  /**
+   * The storage failure that stopped this member, if one did (see {@link ZabServer.failure}).
+   *
+   * @since 0.1.0
+   */
+  get failure(): ZabError | undefined {
+    return this.#zab.failure;
+  }
+
+  /**
+   * Resolves once the member has stopped: closed, or stopped by a storage failure (then
+   * {@link CoordinationServer.failure} says why). A process that runs a member waits on it to
+   * exit rather than linger as a member that no longer takes part.
+   *
+   * @since 0.1.0
+   */
+  get closed(): Promise<void> {
+    return this.#zab.closed;
   }
 
   /** The digest of the applied data tree; equal on every member at the same zxid. */

@@ -178,6 +178,11 @@ export class ModelEnsemble implements Disposable {
       this.#handshake(connection, message);
       return;
     }
+    if (message.kind === "statusRequest") {
+      // The model serves sessions only; a member that cannot report hangs up, as here.
+      connection.channel.close();
+      return;
+    }
     const session = connection.session === undefined ? undefined : this.#sessions.get(connection.session);
     if (session === undefined) {
       connection.send({

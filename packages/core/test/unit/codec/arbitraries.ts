@@ -23,6 +23,7 @@ import type {
   OpError,
   OpResult,
   Stat,
+  StatusResponse,
   WatchEventType,
   WatcherType,
 } from "../../../src/protocol/client-messages.js";
@@ -37,6 +38,7 @@ import {
   sessionId,
 } from "../../../src/protocol/ids.js";
 import type { LearnerRole, PeerMessage, PeerState, Txn } from "../../../src/protocol/messages.js";
+import type { Phase, Role } from "../../../src/protocol/ready.js";
 import { type Zxid, zxidFromBigInt } from "../../../src/protocol/zxid.js";
 
 const UINT64_MAX = (1n << 64n) - 1n;
@@ -166,6 +168,8 @@ export const ERROR_CODES = every<ZabErrorCode>({
 });
 
 const PEER_STATES = every<PeerState>({ looking: true, following: true, leading: true, observing: true });
+const ROLES = every<Role>({ looking: true, following: true, leading: true, observing: true });
+const PHASES = every<Phase>({ election: true, discovery: true, synchronization: true, broadcast: true });
 const LEARNER_ROLES = every<LearnerRole>({ follower: true, observer: true });
 const CREATE_MODES = every<CreateMode>({
   persistent: true,
@@ -380,11 +384,31 @@ export function clientToMemberArbitraries(
       sessionId: sessionIdArbitrary,
       sessionPassword: passwordArbitrary,
     }),
+    statusRequest: record({ kind: fc.constant("statusRequest") }),
     request: fc
       .record({ xid: int32Arbitrary, op })
       .map(({ xid, op: clientOp }) => ({ kind: "request" as const, xid, ...clientOp })),
   };
 }
+
+/** A member's answer to a status request; leader and epoch are sometimes unknown. */
+export const statusResponseArbitrary: fc.Arbitrary<StatusResponse> = record({
+  kind: fc.constant("statusResponse"),
+  serverId: serverIdArbitrary,
+  role: pick(ROLES),
+  phase: pick(PHASES),
+  leader: fc.option(serverIdArbitrary, { nil: undefined }),
+  epoch: fc.option(
+    epochArbitrary.filter((value) => value !== 0),
+    { nil: undefined },
+  ),
+  lastLoggedZxid: zxidArbitrary,
+  committedZxid: zxidArbitrary,
+  appliedZxid: zxidArbitrary,
+  sessions: safeIntegerArbitrary,
+  connections: safeIntegerArbitrary,
+  watches: safeIntegerArbitrary,
+});
 
 /** One arbitrary per member-to-client message kind. */
 export function memberToClientArbitraries(

@@ -1,5 +1,5 @@
 // Goal: every client-protocol message — connect handshake, a request for every operation, a reply
-// for every operation's result and for every error code, watch events — survives encode →
+// for every operation's result and for every error code, watch events, the status exchange — survives encode →
 // decode unchanged, and the decoders refuse what the protocol forbids even when the frame is
 // well formed: a `check` outside a multi, a `multi` or a read inside one, unknown op, status,
 // mode and event codes, server id 0, a short session password, invalid UTF-8 in a path, and
@@ -15,8 +15,10 @@ import { describe, expect, it } from "vitest";
 import {
   decodeClientToMember,
   decodeMemberToClient,
+  decodeStatusResponse,
   encodeClientToMember,
   encodeMemberToClient,
+  encodeStatusResponse,
 } from "../../../src/codec/client-codec.js";
 import { ZabError } from "../../../src/errors.js";
 import type {
@@ -27,6 +29,7 @@ import type {
   MemberToClientMessage,
   OpResult,
   Stat,
+  StatusResponse,
 } from "../../../src/protocol/client-messages.js";
 import { epoch, serverId, sessionId } from "../../../src/protocol/ids.js";
 import { type Zxid, zxid } from "../../../src/protocol/zxid.js";
@@ -38,6 +41,7 @@ import {
   memberToClientArbitraries,
   opArbitraries,
   resultArbitraries,
+  statusResponseArbitrary,
   u32Arbitrary,
   zxidArbitrary,
 } from "./arbitraries.js";
@@ -375,12 +379,101 @@ describe("client encoders refuse values outside the wire format", () => {
   ];
   it.each(invalid)("%s", (field, message) => {
     try {
-      if (message.kind === "connectRequest" || message.kind === "request") encodeClientToMember(message);
+      if (message.kind === "connectRequest" || message.kind === "request" || message.kind === "statusRequest")
+        encodeClientToMember(message);
       else encodeMemberToClient(message);
       expect.fail("encoded an invalid message");
     } catch (error) {
       expect(ZabError.isInstance(error, "Invalid"), String(error)).toBe(true);
       expect((error as ZabError).message).toContain(`cannot encode ${field}`);
+    }
+  });
+});
+
+describe("the status exchange", () => {
+  const status: StatusResponse = {
+    kind: "statusResponse",
+    serverId: serverId(2),
+    role: "following",
+    phase: "broadcast",
+    leader: serverId(1),
+    epoch: epoch(3),
+    lastLoggedZxid: z,
+    committedZxid: z,
+    appliedZxid: z,
+    sessions: 4,
+    connections: 2,
+    watches: 9,
+  };
+  // 01 6a | serverId@2 | role@6 | phase@7 | leader@8 | epoch@12 | zxids@16 | counts@40
+  const frame = encodeStatusResponse(status);
+
+  it("round-trips every status response, unknown leader and epoch included", () => {
+    fc.assert(
+      fc.property(statusResponseArbitrary, (message) => {
+        expect(decodeStatusResponse(encodeStatusResponse(message))).toStrictEqual(message);
+      }),
+    );
+  });
+
+  it("carries an unknown leader and epoch as 0", () => {
+    const looking = {
+      ...status,
+      role: "looking",
+      phase: "election",
+      leader: undefined,
+      epoch: undefined,
+    } as const;
+    const encoded = encodeStatusResponse(looking);
+    expect(Array.from(encoded.subarray(8, 16))).toStrictEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(decodeStatusResponse(encoded)).toStrictEqual(looking);
+  });
+
+  it("keeps status responses off a session's channel, and session frames off a status channel", () => {
+    expect(expectBadFrame(() => decodeMemberToClient(frame))).toBe(
+      "client frame: type at byte 1: unknown code 106",
+    );
+    const connectResponse = encodeMemberToClient({
+      kind: "connectResponse",
+      sessionTimeoutMs: 1,
+      sessionId: sessionId(1n),
+      sessionPassword: new Uint8Array(16),
+      serverId: serverId(1),
+    });
+    expect(expectBadFrame(() => decodeStatusResponse(connectResponse))).toBe(
+      "status frame: type at byte 1: unknown code 101",
+    );
+    expect(expectBadFrame(() => decodeStatusResponse(encodeClientToMember({ kind: "statusRequest" })))).toBe(
+      "status frame: type at byte 1: unknown code 105",
+    );
+  });
+
+  it("rejects a server id of 0, a leader above 2^31 - 1, and unknown roles and phases", () => {
+    expect(expectBadFrame(() => decodeStatusResponse(patched(frame, 2, "00000000")))).toBe(
+      "statusResponse: serverId at byte 2: 0 is outside 1..2147483647",
+    );
+    expect(expectBadFrame(() => decodeStatusResponse(patched(frame, 8, "80000000")))).toBe(
+      "statusResponse: leader at byte 8: 2147483648 is outside 0..2147483647",
+    );
+    expect(expectBadFrame(() => decodeStatusResponse(patched(frame, 6, "04")))).toContain("role at byte 6");
+    expect(expectBadFrame(() => decodeStatusResponse(patched(frame, 7, "04")))).toContain("phase at byte 7");
+  });
+
+  it("refuses to encode an epoch of 0, which would read back as unknown, and counts that are not safe integers", () => {
+    const refusals: [string, StatusResponse][] = [
+      ["epoch", { ...status, epoch: epoch(0) }],
+      ["leader", { ...status, leader: 0 as never }],
+      ["sessions", { ...status, sessions: -1 }],
+      ["watches", { ...status, watches: 2 ** 53 }],
+    ];
+    for (const [field, message] of refusals) {
+      try {
+        encodeStatusResponse(message);
+        expect.fail(`encoded a status response with a bad ${field}`);
+      } catch (error) {
+        expect(ZabError.isInstance(error, "Invalid"), String(error)).toBe(true);
+        expect((error as ZabError).message).toContain(`cannot encode ${field}`);
+      }
     }
   });
 });

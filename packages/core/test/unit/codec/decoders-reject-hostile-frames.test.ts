@@ -3,8 +3,8 @@
 // frame. This is the codec's share of "Bad inputs" 1–5 in research/reliability.md: truncated
 // frames, oversize frames, trailing garbage, random bytes, wrong versions and unknown types.
 //
-// Method: the same battery runs against each of the three decoders (peer, client to member,
-// member to client). Properties over valid messages check that every strict prefix of an
+// Method: the same battery runs against each of the four decoders (peer, client to member,
+// member to client, status response). Properties over valid messages check that every strict prefix of an
 // encoding is rejected, that any suffix is rejected as trailing bytes, and that frameBytesMax is
 // enforced before parsing. Properties over random byte strings and over random mutations of
 // valid frames (flips, insertions, deletions, overwrites) check the "message or BadFrame"
@@ -17,8 +17,10 @@ import { describe, expect, it } from "vitest";
 import {
   decodeClientToMember,
   decodeMemberToClient,
+  decodeStatusResponse,
   encodeClientToMember,
   encodeMemberToClient,
+  encodeStatusResponse,
 } from "../../../src/codec/client-codec.js";
 import {
   FRAME_BYTES_MAX_DEFAULT,
@@ -34,10 +36,13 @@ import {
   expectBadFrame,
   memberToClientArbitraries,
   peerMessageArbitrary,
+  statusResponseArbitrary,
 } from "./arbitraries.js";
 
 interface Codec<Message> {
   readonly name: string;
+  /** How the decoder's errors name the frame, e.g. `"client frame"`. */
+  readonly family: string;
   readonly encode: (message: Message) => Uint8Array;
   readonly decode: (frame: Uint8Array, options?: FrameDecodeOptions) => Message;
   readonly arbitrary: (options: ArbitraryOptions) => fc.Arbitrary<Message>;
@@ -152,7 +157,7 @@ function describeHostileFrames<Message>(codec: Codec<Message>): void {
       for (let type = 0; type <= 255; type++) {
         if (codec.typeCodes.includes(type)) continue;
         expect(expectBadFrame(() => codec.decode(Uint8Array.of(PROTOCOL_VERSION, type, 0, 0, 0, 0)))).toBe(
-          `${codec.name === "peer" ? "peer" : "client"} frame: type at byte 1: unknown code ${type}`,
+          `${codec.family}: type at byte 1: unknown code ${type}`,
         );
       }
     });
@@ -219,6 +224,7 @@ function describeHostileFrames<Message>(codec: Codec<Message>): void {
 
 describeHostileFrames({
   name: "peer",
+  family: "peer frame",
   encode: encodePeerMessage,
   decode: decodePeerMessage,
   arbitrary: peerMessageArbitrary,
@@ -227,16 +233,27 @@ describeHostileFrames({
 
 describeHostileFrames({
   name: "client to member",
+  family: "client frame",
   encode: encodeClientToMember,
   decode: decodeClientToMember,
   arbitrary: (options) => fc.oneof(...Object.values(clientToMemberArbitraries(options))),
-  typeCodes: [100, 102],
+  typeCodes: [100, 102, 105],
 });
 
 describeHostileFrames({
   name: "member to client",
+  family: "client frame",
   encode: encodeMemberToClient,
   decode: decodeMemberToClient,
   arbitrary: (options) => fc.oneof(...Object.values(memberToClientArbitraries(options))),
   typeCodes: [101, 103, 104],
+});
+
+describeHostileFrames({
+  name: "status response",
+  family: "status frame",
+  encode: encodeStatusResponse,
+  decode: decodeStatusResponse,
+  arbitrary: () => statusResponseArbitrary,
+  typeCodes: [106],
 });

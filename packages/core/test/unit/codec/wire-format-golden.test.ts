@@ -11,8 +11,10 @@ import { describe, expect, it } from "vitest";
 import {
   decodeClientToMember,
   decodeMemberToClient,
+  decodeStatusResponse,
   encodeClientToMember,
   encodeMemberToClient,
+  encodeStatusResponse,
 } from "../../../src/codec/client-codec.js";
 import { PROTOCOL_VERSION } from "../../../src/codec/frame.js";
 import { decodePeerMessage, encodePeerMessage } from "../../../src/codec/peer-codec.js";
@@ -20,6 +22,7 @@ import type {
   ClientToMemberMessage,
   MemberToClientMessage,
   Stat,
+  StatusResponse,
 } from "../../../src/protocol/client-messages.js";
 import { electionRound, epoch, serverId, sessionId } from "../../../src/protocol/ids.js";
 import type { PeerMessage } from "../../../src/protocol/messages.js";
@@ -140,6 +143,7 @@ const toMemberVectors: readonly (readonly [ClientToMemberMessage, string])[] = [
     { kind: "request", xid: 4, op: "removeWatches", path: "/", watcherType: "any" },
     "01 66 | 00000004 | 12 | 00000001 2f | 03",
   ],
+  [{ kind: "statusRequest" }, "01 69"],
 ];
 
 const stat: Stat = {
@@ -197,6 +201,43 @@ const toClientVectors: readonly (readonly [MemberToClientMessage, string])[] = [
   ],
 ];
 
+const statusVectors: readonly (readonly [StatusResponse, string])[] = [
+  [
+    {
+      kind: "statusResponse",
+      serverId: serverId(1),
+      role: "leading",
+      phase: "broadcast",
+      leader: serverId(1),
+      epoch: epoch(2),
+      lastLoggedZxid: z25,
+      committedZxid: z25,
+      appliedZxid: zxidFromBigInt(0x0000_0002_0000_0004n),
+      sessions: 3,
+      connections: 1,
+      watches: 2,
+    },
+    "01 6a | 00000001 | 02 | 03 | 00000001 | 00000002 | 0000000200000005 | 0000000200000005 | 0000000200000004 | 0000000000000003 | 0000000000000001 | 0000000000000002",
+  ],
+  [
+    {
+      kind: "statusResponse",
+      serverId: serverId(3),
+      role: "looking",
+      phase: "election",
+      leader: undefined,
+      epoch: undefined,
+      lastLoggedZxid: z17,
+      committedZxid: z17,
+      appliedZxid: z17,
+      sessions: 0,
+      connections: 0,
+      watches: 0,
+    },
+    "01 6a | 00000003 | 00 | 00 | 00000000 | 00000000 | 0000000100000007 | 0000000100000007 | 0000000100000007 | 0000000000000000 | 0000000000000000 | 0000000000000000",
+  ],
+];
+
 function label(message: { readonly kind: string; readonly op?: string }): string {
   return message.op === undefined ? message.kind : `${message.kind} ${message.op}`;
 }
@@ -232,6 +273,14 @@ describe("wire format golden vectors", () => {
     (_, message, hex) => {
       expect(toHex(encodeMemberToClient(message))).toBe(toHex(fromHex(hex)));
       expect(decodeMemberToClient(fromHex(hex))).toStrictEqual(message);
+    },
+  );
+
+  it.each(statusVectors.map(([message, hex]) => [message.role, message, hex] as const))(
+    "status response of a %s member",
+    (_, message, hex) => {
+      expect(toHex(encodeStatusResponse(message))).toBe(toHex(fromHex(hex)));
+      expect(decodeStatusResponse(fromHex(hex))).toStrictEqual(message);
     },
   );
 });

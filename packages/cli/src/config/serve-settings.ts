@@ -1,0 +1,194 @@
+/**
+ * The settings of an ensemble member as `zab` reads them from a config file and flags, and the
+ * checks that make a complete {@link ServeConfig} of them.
+ *
+ * @module
+ */
+import { type ServerId, ZabError } from "@zab/core";
+
+/**
+ * Whether a member votes or only observes.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export type MemberRole = "voter" | "observer";
+
+/**
+ * One member of the ensemble: where it listens for the other members and for clients.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export interface MemberEntry {
+  /** Host name or IP address; the member listens on it and the others dial it. */
+  readonly host: string;
+  /** The port for the other members. */
+  readonly peerPort: number;
+  /** The port for clients. */
+  readonly clientPort: number;
+  /** Voters elect the leader and form quorums; observers only follow. */
+  readonly role: MemberRole;
+}
+
+/**
+ * How members and clients authenticate, before any file is read: exactly one kind.
+ *
+ * @remarks
+ * Paths are absolute (a config file's relative paths are resolved against its directory).
+ * @since 0.1.0
+ * @internal
+ */
+export type SecuritySetting =
+  | { readonly kind: "secret"; readonly secret: string }
+  | { readonly kind: "secretFile"; readonly path: string }
+  | { readonly kind: "tls"; readonly cert: string; readonly key: string; readonly ca: string }
+  | { readonly kind: "insecure" };
+
+/**
+ * How `serve` writes its log lines.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export type LogFormat = "text" | "json";
+
+/**
+ * The least severe log level written.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/**
+ * Settings from one source (a config file, or flags), each checked on its own; any may be
+ * missing until the sources are combined.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export interface ServeSettings {
+  /** The member this process runs. */
+  readonly id?: ServerId | undefined;
+  /** Every member of the ensemble, this one included. */
+  readonly members?: ReadonlyMap<ServerId, MemberEntry> | undefined;
+  /** The data directory (absolute). */
+  readonly dataDir?: string | undefined;
+  /** Authentication of members and clients. */
+  readonly security?: SecuritySetting | undefined;
+  /** Milliseconds per protocol tick. */
+  readonly tickMs?: number | undefined;
+  /** The shortest session timeout granted. */
+  readonly sessionTimeoutMinMs?: number | undefined;
+  /** The longest session timeout granted. */
+  readonly sessionTimeoutMaxMs?: number | undefined;
+  /** Readable lines or JSON. */
+  readonly logFormat?: LogFormat | undefined;
+  /** The least severe level written. */
+  readonly logLevel?: LogLevel | undefined;
+}
+
+/**
+ * Everything `zab serve` needs, checked.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export interface ServeConfig {
+  /** The member this process runs; one of `members`. */
+  readonly id: ServerId;
+  /** Every member of the ensemble, with at least one voter. */
+  readonly members: ReadonlyMap<ServerId, MemberEntry>;
+  /** The data directory (absolute). */
+  readonly dataDir: string;
+  /** Authentication of members and clients. */
+  readonly security: SecuritySetting;
+  /** Milliseconds per protocol tick; the member's default when absent. */
+  readonly tickMs: number | undefined;
+  /** The shortest session timeout granted; the member's default when absent. */
+  readonly sessionTimeoutMinMs: number | undefined;
+  /** The longest session timeout granted; the member's default when absent. */
+  readonly sessionTimeoutMaxMs: number | undefined;
+  /** Readable lines (default) or JSON. */
+  readonly logFormat: LogFormat;
+  /** Default `info`. */
+  readonly logLevel: LogLevel;
+}
+
+/**
+ * Combines settings, later sources winning field by field, and checks the result is complete and
+ * consistent.
+ *
+ * @param sources - From weakest to strongest: the config file, then flags.
+ * @returns The configuration.
+ * @throws {@link ZabError} with code `"Invalid"` naming what is missing or inconsistent.
+ * @since 0.1.0
+ * @internal
+ */
+export function completeServeConfig(...sources: readonly ServeSettings[]): ServeConfig {
+  const merged: ServeSettings = Object.assign({}, ...sources.map(definedFields));
+  const { id, members, dataDir, security } = merged;
+  if (id === undefined) throw missing("which member this process runs is not set", "id", "--id");
+  if (members === undefined) throw missing("the ensemble's members are not set", "members", "--member");
+  if (dataDir === undefined) throw missing("the data directory is not set", "dataDir", "--data-dir");
+  if (security === undefined) {
+    throw missing(
+      "how members authenticate is not set",
+      "security",
+      "--secret, --secret-file, --tls-* or --insecure",
+    );
+  }
+  if (!members.has(id)) {
+    throw new ZabError(
+      "Invalid",
+      `member ${id} is not among the members (${[...members.keys()].join(", ")})`,
+    );
+  }
+  checkDistinctAddresses(members);
+  if ([...members.values()].every((member) => member.role !== "voter")) {
+    throw new ZabError("Invalid", "the members include no voter: at least one member must vote");
+  }
+  const { sessionTimeoutMinMs: min, sessionTimeoutMaxMs: max } = merged;
+  if (min !== undefined && max !== undefined && min > max) {
+    throw new ZabError("Invalid", `sessionTimeoutMinMs (${min}) is above sessionTimeoutMaxMs (${max})`);
+  }
+  return {
+    id,
+    members,
+    dataDir,
+    security,
+    tickMs: merged.tickMs,
+    sessionTimeoutMinMs: min,
+    sessionTimeoutMaxMs: max,
+    logFormat: merged.logFormat ?? "text",
+    logLevel: merged.logLevel ?? "info",
+  };
+}
+
+/** Refuses two listeners on one address: the second member could never start. */
+function checkDistinctAddresses(members: ReadonlyMap<ServerId, MemberEntry>): void {
+  const owners = new Map<string, string>();
+  for (const [id, member] of members) {
+    for (const [port, name] of [
+      [member.peerPort, "peer"],
+      [member.clientPort, "client"],
+    ] as const) {
+      const address = `${member.host}:${port}`;
+      const owner = owners.get(address);
+      if (owner !== undefined) {
+        throw new ZabError("Invalid", `${owner} and member ${id}'s ${name} port are both ${address}`);
+      }
+      owners.set(address, `member ${id}'s ${name} port`);
+    }
+  }
+}
+
+function missing(problem: string, field: string, flag: string): ZabError {
+  return new ZabError("Invalid", `${problem}: give "${field}" in the config file, or ${flag}`);
+}
+
+/** The fields whose value is defined, so that an absent flag does not erase the file's value. */
+function definedFields(settings: ServeSettings): ServeSettings {
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+}

@@ -1,0 +1,80 @@
+// Loopback ensembles for the tests: free ports, a temporary directory, and a config file for
+// `zab serve` and the client commands.
+
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** The shared secret of every test ensemble. */
+export const SECRET = "a-test-secret-that-is-long-enough";
+
+/**
+ * Ports nothing listens on right now. They are found by binding port 0 and closing, so another
+ * process could take one before the test does; on loopback in a test run that does not happen.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer();
+          server.once("error", reject);
+          server.listen({ host: "127.0.0.1", port: 0 }, () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    return address.port;
+  });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+/** A temporary directory; remove it with the returned function. */
+export async function tempDir(): Promise<{ readonly path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), "zab-cli-test-"));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** One member's ports. */
+export interface MemberPorts {
+  readonly peerPort: number;
+  readonly clientPort: number;
+}
+
+/** Free ports for `count` members. */
+export async function memberPorts(count: number): Promise<MemberPorts[]> {
+  const ports = await freePorts(count * 2);
+  return Array.from({ length: count }, (_, index) => ({
+    peerPort: ports[index * 2] ?? 0,
+    clientPort: ports[index * 2 + 1] ?? 0,
+  }));
+}
+
+/**
+ * Writes a config for members 1..n on 127.0.0.1 with the test secret and fast ticks, plus
+ * `extra` top-level fields, as `dir/name`.
+ */
+export async function writeConfig(
+  dir: string,
+  members: readonly MemberPorts[],
+  extra: Record<string, unknown> = {},
+  name = "zab.json",
+): Promise<string> {
+  const path = join(dir, name);
+  const config = {
+    transport: "tcp",
+    members: Object.fromEntries(
+      members.map((ports, index) => [String(index + 1), { host: "127.0.0.1", ...ports }]),
+    ),
+    security: { secret: SECRET },
+    tickMs: 20,
+    ...extra,
+  };
+  await writeFile(path, `${JSON.stringify(config, null, 2)}\n`);
+  return path;
+}
