@@ -24,5 +24,11 @@
  * @packageDocumentation
  */
 export type { CommandIo, OutputSink } from "./command-io.js";
+export { type DemoOptions, runDemo } from "./demo/demo.js";
 export { EXIT_STATUS } from "./exit-status.js";
+export {
+  LocalEnsemble,
+  type LocalEnsembleOptions,
+} from "./local-ensemble/local-ensemble.js";
+export type { MemberExit } from "./local-ensemble/member-process.js";
 export { runZab } from "./run-zab.js";

@@ -8,6 +8,7 @@ import { ZabError } from "@zab/core";
 import type { CommandIo } from "./command-io.js";
 import type { Command } from "./commands/command.js";
 import { createCommand } from "./commands/create.js";
+import { demoCommand } from "./commands/demo.js";
 import { getCommand } from "./commands/get.js";
 import { lsCommand } from "./commands/ls.js";
 import { rmCommand } from "./commands/rm.js";
@@ -29,6 +30,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map(
     createCommand,
     rmCommand,
     watchCommand,
+    demoCommand,
   ].map((command) => [command.name, command]),
 );
 
@@ -44,6 +46,7 @@ const HELP_FLAGS = new Set(["--help", "-h"]);
  * - `status`: every member's role, epoch, zxids, lag, sessions, connections and watches;
  * - `ls`, `get`, `set`, `create`, `rm`: znode operations, as in zkCli;
  * - `watch`: print every change under a znode until stopped;
+ * - `demo`: start a local three-member ensemble and narrate a leader crash;
  * - `help [COMMAND]`, `--version`.
  *
  * Results go to `io.stdout`; logs, progress and errors to `io.stderr`. A failure is reported as

@@ -54,6 +54,17 @@ export {
 export { FRAME_BYTES_MAX_DEFAULT, type FrameDecodeOptions, PROTOCOL_VERSION } from "./codec/frame.js";
 export { decodePeerMessage, encodePeerMessage } from "./codec/peer-codec.js";
 export { ZabError, type ZabErrorCode } from "./errors.js";
+export { Counter } from "./metrics/counter.js";
+export { PROMETHEUS_CONTENT_TYPE } from "./metrics/exposition-format.js";
+export { Gauge } from "./metrics/gauge.js";
+export { Histogram, type HistogramSnapshot } from "./metrics/histogram.js";
+export {
+  type CounterOptions,
+  type GaugeOptions,
+  type HistogramOptions,
+  type MetricOptions,
+  MetricsRegistry,
+} from "./metrics/metrics-registry.js";
 export type {
   ClientAcceptor,
   ClientChannel,

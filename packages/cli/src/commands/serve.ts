@@ -5,7 +5,8 @@
  */
 
 import { resolve } from "node:path";
-import { formatZxid, serverId } from "@zab/core";
+import { formatZxid, type Logger, serverId } from "@zab/core";
+import { type AdminServer, startAdminServer } from "../admin/admin-server.js";
 import { membersFromFlags } from "../args/member-flag.js";
 import { integerFlag, parseCommandArgs, positionalArgs } from "../args/parse-command-args.js";
 import { SECURITY_OPTIONS, securityFromFlags } from "../args/security-flags.js";
@@ -30,6 +31,7 @@ const OPTIONS = {
   "session-timeout-max-ms": { type: "string" },
   "log-format": { type: "string" },
   "log-level": { type: "string" },
+  "admin-port": { type: "string" },
 } as const;
 
 const MILLISECONDS = { min: 1, max: 0x7fff_ffff } as const;
@@ -60,7 +62,9 @@ after a clean shutdown on SIGINT or SIGTERM (member closed, data directory relea
   --session-timeout-min-ms N    shortest session timeout granted (default 1000)
   --session-timeout-max-ms N    longest session timeout granted (default 60000)
   --log-format text|json        log lines readable (default) or as JSON
-  --log-level debug|info|warn|error   least severe level logged (default info)`,
+  --log-level debug|info|warn|error   least severe level logged (default info)
+  --admin-port N                serve GET /health, /status and /metrics (Prometheus) over HTTP
+                                on 127.0.0.1:N (0: any free port); off by default`,
   run: serve,
 };
 
@@ -74,8 +78,17 @@ async function serve(args: readonly string[], io: CommandIo): Promise<number> {
     base: { member: config.id },
   });
   const member = await startMember(config, security, logger);
-  io.stdout.write(`${readyLine(config, member)}\n`);
+  let admin: AdminServer | undefined;
+  try {
+    admin =
+      config.adminPort === undefined ? undefined : await startMemberAdmin(member, config.adminPort, logger);
+  } catch (error) {
+    await member.close();
+    throw error;
+  }
+  io.stdout.write(`${readyLine(config, member, admin)}\n`);
   const stopped = await untilStopped(member, io.signal);
+  await admin?.close();
   const status = member.server.status;
   logger.info(
     { role: status.role, appliedZxid: formatZxid(status.appliedZxid) },
@@ -89,10 +102,28 @@ async function serve(args: readonly string[], io: CommandIo): Promise<number> {
 }
 
 /** The one line `serve` prints when it listens, for people and for scripts that wait on it. */
-function readyLine(config: ServeConfig, member: RunningMember): string {
+function readyLine(config: ServeConfig, member: RunningMember, admin: AdminServer | undefined): string {
   const peers = `${member.peerAddress.host}:${member.peerAddress.port}`;
   const clients = `${member.clientAddress.host}:${member.clientAddress.port}`;
-  return `zab member ${config.id} ready: peers ${peers}, clients ${clients}, data ${member.dataDir}`;
+  const adminPart = admin === undefined ? "" : `, admin ${admin.url}`;
+  return `zab member ${config.id} ready: peers ${peers}, clients ${clients}${adminPart}, data ${member.dataDir}`;
+}
+
+/** The admin endpoint of a running member: healthy while it serves, its status, its metrics. */
+function startMemberAdmin(member: RunningMember, port: number, logger: Logger): Promise<AdminServer> {
+  const { server } = member;
+  return startAdminServer({
+    port,
+    logger,
+    health: () => {
+      const { phase } = server.status;
+      if (server.failure !== undefined)
+        return { ok: false, reason: `storage failed: ${server.failure.message}` };
+      return phase === "broadcast" ? { ok: true } : { ok: false, reason: `not serving: in ${phase}` };
+    },
+    status: () => server.status,
+    metrics: () => server.metrics.render(),
+  });
 }
 
 /** Waits for the stop signal, or for the member to stop by itself (a storage failure). */
@@ -135,6 +166,7 @@ async function serveConfig(args: readonly string[]): Promise<ServeConfig> {
     logLevel: optional(values["log-level"], (level) =>
       choiceField(level, "--log-level", ["debug", "info", "warn", "error"]),
     ),
+    adminPort: integerFlag("admin-port", values["admin-port"], { min: 0, max: 65_535 }),
   };
   return completeServeConfig(file, flags);
 }

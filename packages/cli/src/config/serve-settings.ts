@@ -87,6 +87,8 @@ export interface ServeSettings {
   readonly logFormat?: LogFormat | undefined;
   /** The least severe level written. */
   readonly logLevel?: LogLevel | undefined;
+  /** The loopback port of the admin HTTP endpoint (0: any free port); off when absent. */
+  readonly adminPort?: number | undefined;
 }
 
 /**
@@ -114,6 +116,8 @@ export interface ServeConfig {
   readonly logFormat: LogFormat;
   /** Default `info`. */
   readonly logLevel: LogLevel;
+  /** The loopback port of the admin HTTP endpoint (0: any free port); off when absent. */
+  readonly adminPort: number | undefined;
 }
 
 /**
@@ -163,6 +167,7 @@ export function completeServeConfig(...sources: readonly ServeSettings[]): Serve
     sessionTimeoutMaxMs: max,
     logFormat: merged.logFormat ?? "text",
     logLevel: merged.logLevel ?? "info",
+    adminPort: merged.adminPort,
   };
 }
 

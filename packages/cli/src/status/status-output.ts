@@ -93,6 +93,7 @@ export function statusJson(reports: readonly MemberReport[]): string {
       sessions: status.sessions,
       connections: status.connections,
       watches: status.watches,
+      digest: `0x${status.digest.toString(16).padStart(16, "0")}`,
     };
   });
   return `${JSON.stringify({ members }, null, 2)}\n`;

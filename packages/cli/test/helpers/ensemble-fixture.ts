@@ -2,37 +2,12 @@
 // `zab serve` and the client commands.
 
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePorts } from "../../src/local-ensemble/free-ports.js";
 
 /** The shared secret of every test ensemble. */
 export const SECRET = "a-test-secret-that-is-long-enough";
-
-/**
- * Ports nothing listens on right now. They are found by binding port 0 and closing, so another
- * process could take one before the test does; on loopback in a test run that does not happen.
- */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Server>((resolve, reject) => {
-          const server = createServer();
-          server.once("error", reject);
-          server.listen({ host: "127.0.0.1", port: 0 }, () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => {
-    const address = server.address();
-    if (address === null || typeof address === "string") throw new Error("no port");
-    return address.port;
-  });
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
 
 /** A temporary directory; remove it with the returned function. */
 export async function tempDir(): Promise<{ readonly path: string; remove(): Promise<void> }> {

@@ -362,6 +362,7 @@ function writeStatusResponse(sink: FrameSink, message: StatusResponse): void {
   sink.safeInteger("sessions", message.sessions);
   sink.safeInteger("connections", message.connections);
   sink.safeInteger("watches", message.watches);
+  sink.u64("digest", message.digest);
 }
 
 function readStatusResponse(reader: FrameReader, kind: StatusResponse["kind"]): StatusResponse {
@@ -383,6 +384,7 @@ function readStatusResponse(reader: FrameReader, kind: StatusResponse["kind"]): 
     sessions: reader.safeInteger("sessions"),
     connections: reader.safeInteger("connections"),
     watches: reader.safeInteger("watches"),
+    digest: reader.u64("digest"),
   };
 }
 

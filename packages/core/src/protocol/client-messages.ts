@@ -177,6 +177,11 @@ export interface MemberStatus {
   readonly connections: number;
   /** Watches this member's clients hold (one kind of watch on one path counts one). */
   readonly watches: number;
+  /**
+   * The digest of this member's data tree at `appliedZxid`: members that applied the same zxid
+   * must report the same digest.
+   */
+  readonly digest: bigint;
 }
 
 /**

@@ -73,6 +73,8 @@ export interface MemberServices {
   newSession(): { readonly sessionId: SessionId; readonly password: Uint8Array };
   /** Records that a session's client is active. */
   touch(sessionId: SessionId): void;
+  /** Counts a client request by operation, for the member's metrics. */
+  requested(op: ClientOp["op"]): void;
   /**
    * Binds the connection's session to it (replacing any older connection of the same session),
    * so that the session's outcomes, and its expiry, reach this connection.
@@ -330,6 +332,7 @@ export class ClientConnection {
 
   #request(request: ClientRequest): void {
     const { xid } = request;
+    this.member.requested(request.op);
     switch (request.op) {
       case "ping":
         this.#answer(xid, { op: "ping" });

@@ -6,6 +6,8 @@
  */
 import { SESSION_PASSWORD_BYTES } from "../codec/client-codec.js";
 import { ZabError } from "../errors.js";
+import { CoordinationMetrics } from "../metrics/coordination-metrics.js";
+import { MetricsRegistry } from "../metrics/metrics-registry.js";
 import type { ClientChannel } from "../ports/client-channel.js";
 import type { Clock } from "../ports/clock.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
@@ -123,6 +125,12 @@ export interface CoordinationMemberOptions extends CoordinationSettings {
   readonly logger?: Logger;
   /** Time (session expiry, znode times) and randomness (session ids and passwords). */
   readonly clock: Clock;
+  /**
+   * Where the session layer registers its metrics: sessions, client connections, watches,
+   * requests by operation and client traffic. `CoordinationServer` passes the registry its
+   * `ZabServer` uses. Default: a new registry.
+   */
+  readonly metrics?: MetricsRegistry;
 }
 
 /**
@@ -150,6 +158,7 @@ export class CoordinationMember {
   readonly #expiry = new SessionExpiry();
   readonly #touched = new Set<SessionId>();
   readonly #services: MemberServices;
+  readonly #metrics: CoordinationMetrics;
   #runtime: ZabRuntimeView | undefined;
   /** Set while the watches of an applied batch fire: reads wait until they all have. */
   #applying = false;
@@ -179,6 +188,11 @@ export class CoordinationMember {
     this.#tree = tree;
     this.#history = history;
     this.#clock = clock;
+    this.#metrics = new CoordinationMetrics(options.metrics ?? new MetricsRegistry(), {
+      sessions: () => tree.sessionCount,
+      connections: () => this.#clientCounts().connections,
+      watches: () => this.#clientCounts().watches,
+    });
     this.stateMachine = {
       apply: (txn) => tree.apply(txn),
       snapshot: () => tree.snapshot(),
@@ -211,6 +225,7 @@ export class CoordinationMember {
       submit: (sessionId, cxid, op) => this.#submit(sessionId, cxid, op),
       newSession: () => newSession(options.id, clock),
       touch: (sessionId) => this.#touched.add(sessionId),
+      requested: (op) => this.#metrics.request(op),
       attach: (connection) => {
         const previous = this.#bySession.get(connection.sessionId);
         if (previous !== undefined && previous !== connection)
@@ -247,7 +262,7 @@ export class CoordinationMember {
    * @param channel - The channel; the member starts listening on it.
    */
   accept(channel: ClientChannel): void {
-    this.#connections.add(new ClientConnection(channel, this.#services));
+    this.#connections.add(new ClientConnection(this.#metrics.counted(channel), this.#services));
   }
 
   /**
@@ -279,13 +294,7 @@ export class CoordinationMember {
   #status(): MemberStatus | undefined {
     const server = this.#closed ? undefined : this.#runtime?.serverStatus?.();
     if (server === undefined) return undefined;
-    let connections = 0;
-    let watches = 0;
-    // One pass over this member's connections: bounded by how many clients it accepted.
-    for (const connection of this.#connections) {
-      if (connection.isServing) connections += 1;
-      watches += this.#watches.countOf(connection);
-    }
+    const { connections, watches } = this.#clientCounts();
     return {
       serverId: server.id,
       role: server.role,
@@ -298,7 +307,20 @@ export class CoordinationMember {
       sessions: this.#tree.sessionCount,
       connections,
       watches,
+      digest: this.#tree.digest(),
     };
+  }
+
+  /** The connections that completed their handshake, and the watches all connections hold. */
+  #clientCounts(): { readonly connections: number; readonly watches: number } {
+    let connections = 0;
+    let watches = 0;
+    // One pass over this member's connections: bounded by how many clients it accepted.
+    for (const connection of this.#connections) {
+      if (connection.isServing) connections += 1;
+      watches += this.#watches.countOf(connection);
+    }
+    return { connections, watches };
   }
 
   #submit(sessionId: SessionId, cxid: number, op: TreeTxnOp): ProposeResult {

@@ -8,6 +8,7 @@ import { type ConnectOptions, connect } from "../client/client-session.js";
 import type { Coordination } from "../client/coordination.js";
 import { localChannelPair } from "../client/local-channel.js";
 import { ZabError } from "../errors.js";
+import { MetricsRegistry } from "../metrics/metrics-registry.js";
 import type { ClientAcceptor, ClientChannel, ClientDialer } from "../ports/client-channel.js";
 import { systemClock } from "../ports/clock.js";
 import type { ServerId } from "../protocol/ids.js";
@@ -51,6 +52,16 @@ export interface CoordinationServerOptions
  * @since 0.1.0
  */
 export class CoordinationServer implements AsyncDisposable {
+  /**
+   * The member's metrics, for a Prometheus scrape: `metrics.render()` is the `/metrics` body.
+   *
+   * @remarks
+   * Those of its {@link ZabServer} (see {@link ZabServer.metrics}) and of the session layer:
+   * sessions, client connections, watches, client requests by operation and client traffic. The
+   * registry passed as the `metrics` option, or a new one.
+   * @since 0.1.0
+   */
+  readonly metrics: MetricsRegistry;
   readonly #member: CoordinationMember;
   readonly #id: ServerId;
   #server: ZabServer<TreeApplied> | undefined;
@@ -58,7 +69,8 @@ export class CoordinationServer implements AsyncDisposable {
 
   private constructor(options: CoordinationServerOptions) {
     this.#id = options.id;
-    this.#member = new CoordinationMember({ ...options, clock: systemClock });
+    this.metrics = options.metrics ?? new MetricsRegistry();
+    this.#member = new CoordinationMember({ ...options, clock: systemClock, metrics: this.metrics });
   }
 
   /**
@@ -86,6 +98,7 @@ export class CoordinationServer implements AsyncDisposable {
     const member = coordination.#member;
     const server = await ZabServer.start<TreeApplied>({
       ...options,
+      metrics: coordination.metrics,
       stateMachine: member.stateMachine,
       hooks: member.hooks,
     });

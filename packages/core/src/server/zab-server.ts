@@ -12,6 +12,8 @@
 import { assert } from "../assert.js";
 import { decodePeerMessage, encodePeerMessage } from "../codec/peer-codec.js";
 import { ZabError } from "../errors.js";
+import { MetricsRegistry } from "../metrics/metrics-registry.js";
+import { ZabServerMetrics } from "../metrics/zab-server-metrics.js";
 import type { Logger } from "../ports/logger.js";
 import { silentLogger } from "../ports/logger.js";
 import type { PeerTransport } from "../ports/peer-transport.js";
@@ -50,6 +52,12 @@ export interface ZabServerOptions<Result> extends ZabConfig {
   readonly snapshotEveryTxns?: number;
   /** Observers of what the member does, for a layer on top (sessions, metrics). */
   readonly hooks?: ZabServerHooks<Result>;
+  /**
+   * Where the server registers its metrics (see {@link ZabServer.metrics}): pass one to share it
+   * with a layer on top or the application. The `zab_*` names it registers must be free there,
+   * so one registry serves one member. Default: a new registry.
+   */
+  readonly metrics?: MetricsRegistry;
 }
 
 /**
@@ -136,7 +144,20 @@ interface PendingProposal<Result> {
  * @since 0.1.0
  */
 export class ZabServer<Result> implements AsyncDisposable {
+  /**
+   * The member's metrics, for a Prometheus scrape: `metrics.render()` is the `/metrics` body.
+   *
+   * @remarks
+   * The server registers proposals, applied transactions, log fsync latency and batch size,
+   * elections and their duration, role, phase and epochs, peer frames and bytes, and digest
+   * checks; the [operability notes](../../../../docs/architecture/operability.md) list every
+   * name. Recording them costs a few number updates on the hot paths; reading them costs only the
+   * scrape. The registry outlives a close: the last values stay readable.
+   * @since 0.1.0
+   */
+  readonly metrics: MetricsRegistry;
   readonly #node: ZabNode<Result>;
+  readonly #metrics: ZabServerMetrics;
   readonly #storage: Storage;
   readonly #transport: PeerTransport;
   readonly #logger: Logger;
@@ -165,6 +186,8 @@ export class ZabServer<Result> implements AsyncDisposable {
     this.#snapshotEveryTxns = options.snapshotEveryTxns ?? 100_000;
     this.#hooks = options.hooks;
     this.#node = new ZabNode<Result>(options, options.stateMachine, restored);
+    this.metrics = options.metrics ?? new MetricsRegistry();
+    this.#metrics = new ZabServerMetrics(this.metrics, this.#node, performance.now());
     this.#closedPromise = new Promise((resolve) => {
       this.#markClosed = resolve;
     });
@@ -266,7 +289,7 @@ export class ZabServer<Result> implements AsyncDisposable {
         new ZabError("Unavailable", `member ${node.id} does not lead (${node.role}/${node.phase})`),
       );
     }
-    const outcome = node.propose(payload);
+    const outcome = this.#propose(payload);
     this.#flush();
     if (outcome.kind !== "proposed") {
       const throttled = outcome.kind === "rejected" && outcome.reason === "throttled";
@@ -310,7 +333,7 @@ export class ZabServer<Result> implements AsyncDisposable {
    */
   submit(payload: Uint8Array): ProposeResult {
     if (this.#closed) throw new ZabError("Closed", "the server is closed");
-    const outcome = this.#node.propose(payload);
+    const outcome = this.#propose(payload);
     this.#flush();
     return outcome;
   }
@@ -353,6 +376,7 @@ export class ZabServer<Result> implements AsyncDisposable {
     this.#transport.listen({
       frame: (from, frame) => {
         if (this.#closed) return;
+        this.#metrics.received(frame.byteLength);
         let message: ReturnType<typeof decodePeerMessage>;
         try {
           message = decodePeerMessage(frame);
@@ -390,6 +414,7 @@ export class ZabServer<Result> implements AsyncDisposable {
 
   #execute(ready: Ready<Result>): void {
     for (const transition of ready.transitions) {
+      this.#metrics.transition(transition, performance.now());
       this.#hooks?.transition?.(transition);
       this.#logger.info(
         {
@@ -409,7 +434,10 @@ export class ZabServer<Result> implements AsyncDisposable {
       this.#pendingProposals.delete(txn.zxid);
       this.#appliedSinceSnapshot += 1;
     }
-    if (ready.applied.length > 0) this.#hooks?.applied?.(ready.applied);
+    if (ready.applied.length > 0) {
+      this.#metrics.applied(ready.applied.length);
+      this.#hooks?.applied?.(ready.applied);
+    }
     for (const mismatch of ready.digestMismatches) this.#reportDivergence(mismatch);
     if (ready.touchedSessions.length > 0) this.#hooks?.touchedSessions?.(ready.touchedSessions);
     if (this.#appliedSinceSnapshot >= this.#snapshotEveryTxns) this.#snapshotDue = true;
@@ -417,7 +445,11 @@ export class ZabServer<Result> implements AsyncDisposable {
       this.#writeQueue.push(...ready.writes);
       void this.#pumpWrites();
     }
-    for (const { to, message } of ready.messages) this.#transport.send(to, encodePeerMessage(message));
+    for (const { to, message } of ready.messages) {
+      const frame = encodePeerMessage(message);
+      this.#metrics.sent(frame.byteLength);
+      this.#transport.send(to, frame);
+    }
     for (const { peer, reason } of ready.disconnect) {
       this.#logger.warn({ peer }, `closing the channel to ${peer}: ${reason}`);
       this.#transport.disconnect(peer);
@@ -426,7 +458,7 @@ export class ZabServer<Result> implements AsyncDisposable {
       const prepare = this.#hooks?.prepareForwarded;
       const payload = prepare === undefined ? request.payload : prepare(request.payload);
       if (payload === undefined) continue;
-      const outcome = this.#node.propose(payload);
+      const outcome = this.#propose(payload);
       if (outcome.kind !== "proposed") {
         // The learner's client learns nothing back and times out, as with a lost request.
         this.#logger.warn({ peer: request.from, reason: outcome.kind }, "dropping a forwarded request");
@@ -451,13 +483,17 @@ export class ZabServer<Result> implements AsyncDisposable {
         }
         let lastId = first.id;
         if (first.write.kind === "append") {
+          const startedMs = performance.now();
+          let transactions = 0;
           while (this.#writeQueue[0]?.write.kind === "append") {
             const next = this.#writeQueue.shift();
             assert(next !== undefined && next.write.kind === "append", "an append is queued");
             this.#storage.log.append(next.write.txns);
+            transactions += next.write.txns.length;
             lastId = next.id;
           }
           await this.#storage.log.sync();
+          this.#metrics.synced(performance.now() - startedMs, transactions);
         } else {
           this.#writeQueue.shift();
           await this.#executeWrite(first);
@@ -516,6 +552,14 @@ export class ZabServer<Result> implements AsyncDisposable {
       `state diverged from leader ${mismatch.leader} at ${zxid}: its digest is ` +
         `${formatDigest(mismatch.expected)}, ours is ${formatDigest(mismatch.actual)}`,
     );
+  }
+
+  /** Proposes through the node, counting what became of the command. */
+  #propose(payload: Uint8Array): ProposeResult {
+    const outcome = this.#node.propose(payload);
+    if (outcome.kind === "proposed") this.#metrics.proposed();
+    else if (outcome.kind === "rejected" && outcome.reason === "throttled") this.#metrics.throttled();
+    return outcome;
   }
 
   #fail(error: unknown): void {

@@ -408,6 +408,7 @@ export const statusResponseArbitrary: fc.Arbitrary<StatusResponse> = record({
   sessions: safeIntegerArbitrary,
   connections: safeIntegerArbitrary,
   watches: safeIntegerArbitrary,
+  digest: u64Arbitrary,
 });
 
 /** One arbitrary per member-to-client message kind. */

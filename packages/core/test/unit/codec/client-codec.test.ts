@@ -404,8 +404,9 @@ describe("the status exchange", () => {
     sessions: 4,
     connections: 2,
     watches: 9,
+    digest: 0xfeed_beefn,
   };
-  // 01 6a | serverId@2 | role@6 | phase@7 | leader@8 | epoch@12 | zxids@16 | counts@40
+  // 01 6a | serverId@2 | role@6 | phase@7 | leader@8 | epoch@12 | zxids@16 | counts@40 | digest@64
   const frame = encodeStatusResponse(status);
 
   it("round-trips every status response, unknown leader and epoch included", () => {

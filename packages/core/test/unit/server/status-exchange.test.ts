@@ -150,7 +150,13 @@ describe("the status exchange", () => {
       sessions: 1,
       connections: 1,
       watches: 1,
+      digest: member.digest(),
     });
+    // The digest is the tree's: it moves with a write.
+    await session.setData("/a", new Uint8Array([1]));
+    const after = await queryMemberStatus({ dialer, member: self, signal: AbortSignal.timeout(5_000) });
+    expect(after.digest).toBe(member.digest());
+    expect(after.digest).not.toBe(status.digest);
     await stream.return();
   });
 
