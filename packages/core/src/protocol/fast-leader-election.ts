@@ -93,6 +93,9 @@ export class FastLeaderElection {
     this.#resendTicksLeft = this.#resendInterval;
     this.#setProposal(ownVote);
     this.#broadcast();
+    // A lone voter is its own quorum: no notification will ever come to tell it so, so it decides
+    // for itself when the finalize wait ends (with more voters, one vote is never a quorum).
+    if (this.#quorumAgreesWithProposal()) this.#finalizeTicksLeft = this.config.finalizeWaitTicks;
   }
 
   /**
