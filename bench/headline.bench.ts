@@ -25,7 +25,7 @@ const FAILOVER_ROUNDS = 5;
 
 export async function run(): Promise<void> {
   await using ensemble = await LocalEnsemble.start({ size: 3 });
-  await untilCaughtUp(ensemble);
+  await ensemble.waitUntilCaughtUp();
   const sessions: Coordination[] = [];
   try {
     for (const id of ensemble.ids) {
@@ -86,16 +86,6 @@ async function failover(ensemble: LocalEnsemble): Promise<number> {
   await ensemble.kill(leader);
   await writer;
   await ensemble.startMember(leader);
-  await untilCaughtUp(ensemble);
+  await ensemble.waitUntilCaughtUp();
   return (recoveredAt ?? Number.NaN) - killedAt;
-}
-
-/** Waits until every member serves at one applied zxid: the next round starts from a whole ensemble. */
-async function untilCaughtUp(ensemble: LocalEnsemble): Promise<void> {
-  for (;;) {
-    const statuses = await Promise.all(ensemble.ids.map((id) => ensemble.status(id)));
-    const serving = statuses.every((status) => status?.phase === "broadcast");
-    if (serving && new Set(statuses.map((status) => status?.appliedZxid)).size === 1) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

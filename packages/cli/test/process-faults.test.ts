@@ -66,19 +66,10 @@ async function expectNoneLost(session: Coordination, acknowledged: readonly stri
   expect(acknowledged.filter((path) => !present.has(path))).toEqual([]);
 }
 
-/** Waits until every member serves at one applied zxid, then checks they hold one digest. */
+/** Every member serves at one applied zxid, and they hold one tree digest there. */
 async function expectMembersAgree(local: LocalEnsemble): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const statuses = await Promise.all(local.ids.map((id) => local.status(id)));
-    const zxids = new Set(statuses.map((status) => status?.appliedZxid));
-    if (statuses.every((status) => status?.phase === "broadcast") && zxids.size === 1) {
-      expect(new Set(statuses.map((status) => status?.digest)).size).toBe(1);
-      return;
-    }
-    if (Date.now() > deadline) throw new Error(`members did not converge: ${[...zxids].join(", ")}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const statuses = await local.waitUntilCaughtUp();
+  expect(new Set(statuses.map((status) => status.digest)).size).toBe(1);
 }
 
 function others(local: LocalEnsemble, id: ServerId): ServerId[] {

@@ -264,6 +264,25 @@ export class LocalEnsemble implements AsyncDisposable {
   }
 
   /**
+   * Waits until every member serves (in broadcast) at one applied zxid.
+   *
+   * @param timeoutMs - How long to wait. Default 20,000.
+   * @returns Every member's status at that moment, in id order.
+   * @throws Error when the members do not converge in time.
+   */
+  async waitUntilCaughtUp(timeoutMs = 20_000): Promise<MemberStatus[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const statuses = await Promise.all(this.ids.map((id) => this.status(id)));
+      const zxids = new Set(statuses.map((status) => status?.appliedZxid));
+      const serving = statuses.filter((status): status is MemberStatus => status?.phase === "broadcast");
+      if (serving.length === statuses.length && zxids.size === 1) return serving;
+      if (Date.now() > deadline) throw new Error(`the members did not converge within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /**
    * Stops every member with SIGTERM (SIGKILL for one that has not exited after 10 s), closes the
    * dialers, and removes the directory if the ensemble made it. Idempotent.
    */

@@ -302,16 +302,18 @@ export class Simulation {
    * @returns The clock.
    */
   clientClock(): Clock {
+    return this.#virtualClock((at, run) => this.#schedule(at, { kind: "action", run }));
+  }
+
+  /** A clock in virtual time whose timers `schedule` turns into simulation events. */
+  #virtualClock(schedule: (at: number, run: () => void) => void): Clock {
     return {
       now: () => this.#now,
       wallTime: () => WALL_TIME_ORIGIN_MS + Math.floor(this.#now),
       setTimeout: (callback, delayMs) => {
         const timer = { cancelled: false };
-        this.#schedule(this.#now + Math.max(0, Math.ceil(delayMs)), {
-          kind: "action",
-          run: () => {
-            if (!timer.cancelled) callback();
-          },
+        schedule(this.#now + Math.max(0, Math.ceil(delayMs)), () => {
+          if (!timer.cancelled) callback();
         });
         return timer;
       },
@@ -664,16 +666,8 @@ export class Simulation {
     const alive = () => member.node !== undefined && member.incarnation === incarnation;
     return {
       id: member.id,
-      clock: {
-        ...this.clientClock(),
-        setTimeout: (callback, delayMs) => {
-          const timer = { cancelled: false };
-          this.#atMember(member.id, this.#now + Math.max(0, Math.ceil(delayMs)), () => {
-            if (!timer.cancelled) callback();
-          });
-          return timer;
-        },
-      },
+      // Its timers are the member's events: held while it is paused, gone with a crash.
+      clock: this.#virtualClock((at, run) => this.#atMember(member.id, at, run)),
       status: () => {
         const node = member.node;
         return alive() && node !== undefined
