@@ -29,6 +29,12 @@ export {
   type CoordinationRunReport,
   runCoordinationSimulation,
 } from "./sim/coordination-run.js";
+export {
+  CoordinationFaults,
+  CoordinationScenario,
+  type CoordinationScenarioOptions,
+  type ScenarioConnectOptions,
+} from "./sim/coordination-scenario.js";
 export { type DigestApplied, DigestStateMachine } from "./sim/digest-state-machine.js";
 export { percentile, summarizeElectionTimes } from "./sim/election-stats.js";
 export { EventQueue, type TimedEvent } from "./sim/event-queue.js";

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { connect, type ServerId } from "@zab/core";
 import { checkLinearizability } from "../linearizability/check-linearizability.js";
 import { registerModel } from "../linearizability/register-model.js";
 import {
@@ -13,10 +12,8 @@ import {
   type RegisterWorkloadOptions,
   type RegisterWorkloadStats,
 } from "../workload/register-workload.js";
-import { coordinationApplication } from "./coordination-application.js";
+import { CoordinationScenario } from "./coordination-scenario.js";
 import { InvariantViolation } from "./invariants.js";
-import { SeededRandom } from "./random.js";
-import { Simulation } from "./simulation.js";
 
 /**
  * Knobs of a Coordination API run; the rest is drawn from the seed.
@@ -70,56 +67,22 @@ export async function runCoordinationSimulation(
   options: CoordinationRunOptions,
 ): Promise<CoordinationRunReport> {
   const { seed } = options;
-  const sim = new Simulation({
+  const scenario = new CoordinationScenario({
     seed,
-    voters: 3,
-    application: coordinationApplication({ sessionTimeoutMinMs: 200 }),
     ...(options.trace === undefined ? {} : { trace: options.trace }),
   });
-  const random = new SeededRandom(seed ^ 0x776b6c64);
-  const clock = sim.clientClock();
-  const members = sim.voterIds;
-  const clients = random.int(5, 10);
+  const clients = scenario.random.int(5, 10);
   const workload = new RegisterWorkload({
     registers: REGISTERS,
     clients,
     durationMs: options.workMs ?? 1_500,
-    clock,
-    random: random.fork(),
+    clock: scenario.clock,
+    random: scenario.random.fork(),
     recordLocalReads: options.recordLocalReads ?? false,
-    connect: (client) => {
-      // Each client starts at its own member and moves through the others in order.
-      const first = client < 0 ? 0 : client % members.length;
-      return connect({
-        dialer: sim.clientDialer(),
-        clock,
-        members: [...members.slice(first), ...members.slice(0, first)],
-        sessionTimeoutMs: SESSION_TIMEOUT_MS,
-        requestTimeoutMs: 400,
-      });
-    },
+    connect: (client) =>
+      scenario.connect(client, { sessionTimeoutMs: SESSION_TIMEOUT_MS, requestTimeoutMs: 400 }),
   });
-  const faults = new FaultSchedule(sim, random.fork());
-  let finished = false;
-  let failure: unknown;
-  workload.run().then(
-    () => {
-      finished = true;
-    },
-    (error: unknown) => {
-      finished = true;
-      failure = error;
-    },
-  );
-  try {
-    await sim.runUntilAsync(() => finished || faults.strike(), 60_000);
-    faults.healAll();
-    await sim.runUntilAsync(() => finished, 60_000);
-  } catch (error) {
-    throw withSeed(seed, error);
-  }
-  if (failure !== undefined) throw withSeed(seed, failure);
-  if (!finished) throw new InvariantViolation(`seed ${seed}: the clients did not finish`);
+  await scenario.runWithFaults(workload.run());
   if (workload.sessionViolations.length > 0) {
     throw new InvariantViolation(`seed ${seed}: session guarantee broken: ${workload.sessionViolations[0]}`);
   }
@@ -132,74 +95,5 @@ export async function runCoordinationSimulation(
       throw new InvariantViolation(`seed ${seed}: the history of ${path} is ${result.verdict}`);
     }
   }
-  return { seed, clients, faults: faults.count, stats: workload.stats, operations };
-}
-
-/** Prefixes an error's message with the seed that replays it. */
-function withSeed(seed: number, error: unknown): Error {
-  if (error instanceof Error) {
-    error.message = `seed ${seed}: ${error.message}`;
-    return error;
-  }
-  return new Error(`seed ${seed}: ${String(error)}`);
-}
-
-/**
- * The faults of one run: at random intervals, one of crash-and-restart, a partition of one member
- * from its peers (silent or not), a pause longer or shorter than the session timeout, cutting a
- * member off from clients, or breaking one client channel; each undone after a while.
- */
-class FaultSchedule {
-  count = 0;
-  #nextAt: number;
-
-  constructor(
-    private readonly sim: Simulation,
-    private readonly random: SeededRandom,
-  ) {
-    this.#nextAt = random.int(100, 400);
-  }
-
-  /** Strikes when due; always `false`, to serve as a `runUntil` condition that never stops it. */
-  strike(): boolean {
-    const { sim, random } = this;
-    if (sim.now < this.#nextAt) return false;
-    this.#nextAt = sim.now + random.int(150, 500);
-    this.count += 1;
-    const victim: ServerId = random.pick(sim.voterIds);
-    const undoAt = sim.now + random.int(50, 400);
-    switch (random.int(0, 5)) {
-      case 0:
-        sim.crash(victim);
-        sim.at(undoAt, () => sim.restart(victim));
-        break;
-      case 1:
-        sim.partition([[victim]], { silent: random.chance(0.5) });
-        sim.at(undoAt, () => sim.heal());
-        break;
-      case 2:
-        sim.pause(victim);
-        // Sometimes longer than a session timeout: its sessions must move or expire.
-        sim.at(sim.now + random.int(50, 1_500), () => sim.resume(victim));
-        break;
-      case 3:
-        sim.clients.isolate(victim);
-        sim.at(undoAt, () => sim.clients.reconnect(victim));
-        break;
-      default:
-        sim.clients.breakOne((count) => random.int(0, count - 1));
-        break;
-    }
-    return false;
-  }
-
-  /** Undoes every fault at once. */
-  healAll(): void {
-    this.sim.heal();
-    for (const id of this.sim.voterIds) {
-      this.sim.restart(id);
-      this.sim.resume(id);
-      this.sim.clients.reconnect(id);
-    }
-  }
+  return { seed, clients, faults: scenario.faults.count, stats: workload.stats, operations };
 }
