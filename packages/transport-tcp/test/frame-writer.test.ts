@@ -1,5 +1,5 @@
-// Goal: frames written in one turn of the event loop reach the socket as one vectored write (one
-// system call), and the writer refuses the frame that would take the unsent bytes past its
+// Goal: frames written in one iteration of the event loop reach the socket as one write (one
+// system call), small and large frames keep their order, and the writer refuses the frame that would take the unsent bytes past its
 // bound. Method: a real loopback socket pair; the sending socket's stream-level write hooks are
 // counted (they still do the real writing); a receiver that does not read lets unsent bytes pile up.
 import { connect, createServer, type Socket } from "node:net";
@@ -59,7 +59,7 @@ function countWrites(socket: Socket): Counted {
 }
 
 describe("FrameWriter", () => {
-  it("sends the frames of one turn in one vectored write", async () => {
+  it("sends the frames of one iteration in one write", async () => {
     const pair = await socketPair();
     try {
       const counted = countWrites(pair.client);
@@ -67,7 +67,7 @@ describe("FrameWriter", () => {
       for (let i = 0; i < 500; i += 1) expect(writer.write(new Uint8Array([i & 0xff, 1, 2]))).toBe(true);
       expect(counted.write + counted.writev).toBe(0);
       await new Promise((resolve) => setImmediate(resolve));
-      expect(counted).toEqual({ write: 0, writev: 1, chunks: 1_000 });
+      expect(counted).toEqual({ write: 1, writev: 0, chunks: 1 });
 
       const decoder = new FrameDecoder();
       const frames: Uint8Array[] = [];
@@ -77,6 +77,33 @@ describe("FrameWriter", () => {
       });
       await until(() => (frames.length === 500 ? true : undefined));
       expect(frames.map((frame) => frame[0])).toEqual([...Array(500).keys()].map((i) => i & 0xff));
+    } finally {
+      await pair.close();
+    }
+  });
+
+  it("keeps the order of small frames and large ones, which go out uncopied in one vectored write", async () => {
+    const pair = await socketPair();
+    try {
+      const counted = countWrites(pair.client);
+      const writer = new FrameWriter(pair.client, 1 << 22);
+      const sizes = [3, 40_000, 5, 7, 100_000, 1];
+      sizes.forEach((size, i) => writer.write(new Uint8Array(size).fill(i + 1)));
+      await new Promise((resolve) => setImmediate(resolve));
+      // One corked write: [small run], [prefix, large], [small run], [prefix, large], [small run].
+      expect(counted).toEqual({ write: 0, writev: 1, chunks: 7 });
+
+      const decoder = new FrameDecoder();
+      const frames: Uint8Array[] = [];
+      pair.server.on("data", (chunk: Buffer) => {
+        decoder.push(chunk);
+        for (let frame = decoder.next(1 << 20); frame !== undefined; frame = decoder.next(1 << 20))
+          frames.push(frame);
+      });
+      await until(() => (frames.length === sizes.length ? true : undefined));
+      expect(frames.map((frame) => [frame.byteLength, frame[0]])).toEqual(
+        sizes.map((size, i) => [size, i + 1]),
+      );
     } finally {
       await pair.close();
     }

@@ -85,10 +85,7 @@ export class History {
 
   /** Logged transactions not yet known to be committed. */
   get uncommittedCount(): number {
-    let count = 0;
-    for (let i = this.#txns.length - 1; i >= 0 && (this.#txns[i]?.zxid ?? 0n) > this.#committed; i -= 1)
-      count += 1;
-    return count;
+    return this.#txns.length - this.#indexAfter(this.#committed);
   }
 
   /**

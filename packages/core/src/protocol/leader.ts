@@ -56,6 +56,8 @@ export type LeaderProposeResult =
  */
 export class Leader {
   readonly #learners = new Map<ServerId, LearnerHandle>();
+  /** {@link #learners} in id order, rebuilt only when a learner joins or leaves. */
+  #learnersInOrder: [ServerId, LearnerHandle][] | undefined;
   /** Learners whose FOLLOWERINFO arrived before the epoch was chosen, with their accepted epochs: the epoch exceeds all of them, and it is chosen once the voters among them (and the leader) form a quorum. */
   readonly #connecting = new Map<ServerId, Epoch>();
   readonly #epochAckers = new Set<ServerId>();
@@ -184,6 +186,7 @@ export class Leader {
    */
   channelClosed(peer: ServerId): void {
     this.#learners.delete(peer);
+    this.#learnersInOrder = undefined;
   }
 
   /**
@@ -251,6 +254,7 @@ export class Leader {
       return;
     }
     this.#learners.set(from, learner);
+    this.#learnersInOrder = undefined;
     if (epoch === undefined) {
       this.#connecting.set(from, info.acceptedEpoch);
       this.#chooseEpochIfQuorum();
@@ -434,8 +438,11 @@ export class Leader {
     assert(candidate !== undefined, "a quorum-sized list has that element");
     const previous = history.committed;
     if (candidate <= previous) return;
-    // Collected before applying, which may prune what was applied from memory.
-    const committedTxns = history.after(previous).filter((txn) => txn.zxid <= candidate);
+    // Collected before applying, which may prune what was applied from memory; only observers
+    // need them (as INFORMs).
+    const committedTxns = this.#hasObservers()
+      ? history.after(previous).filter((txn) => txn.zxid <= candidate)
+      : [];
     history.commitUpTo(candidate);
     this.context.applyCommitted();
     for (const [id, learner] of this.#sortedLearners()) {
@@ -466,6 +473,11 @@ export class Leader {
     return { zxid: history.applied, digest };
   }
 
+  #hasObservers(): boolean {
+    for (const learner of this.#learners.values()) if (learner.role === "observer") return true;
+    return false;
+  }
+
   #isForwarding(learner: LearnerHandle): boolean {
     return learner.stage === "syncing" || learner.stage === "synced" || learner.stage === "upToDate";
   }
@@ -482,12 +494,14 @@ export class Leader {
   }
 
   /** Learners in id order, so that every run sends in the same order. */
-  #sortedLearners(): [ServerId, LearnerHandle][] {
-    return [...this.#learners].sort(([a], [b]) => a - b);
+  #sortedLearners(): readonly [ServerId, LearnerHandle][] {
+    this.#learnersInOrder ??= [...this.#learners].sort(([a], [b]) => a - b);
+    return this.#learnersInOrder;
   }
 
   #dropLearner(id: ServerId, reason: string): void {
     this.#learners.delete(id);
+    this.#learnersInOrder = undefined;
     this.context.disconnect(id, reason);
   }
 

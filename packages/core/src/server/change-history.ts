@@ -78,7 +78,7 @@ export class ChangeHistory {
   append(zxid: Zxid, changes: readonly TreeChange[]): void {
     assert(
       zxid > this.#lastZxid,
-      `transaction ${formatZxid(zxid)} appended after ${formatZxid(this.#lastZxid)}`,
+      () => `transaction ${formatZxid(zxid)} appended after ${formatZxid(this.#lastZxid)}`,
     );
     this.#lastZxid = zxid;
     for (const { type, path } of changes) this.#record({ zxid, type, path });

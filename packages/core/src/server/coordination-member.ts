@@ -20,7 +20,7 @@ import { DataTree } from "../tree/data-tree.js";
 import type { TreeApplied } from "../tree/tree-applied.js";
 import { type TreeLimits, treeLimits } from "../tree/tree-limits.js";
 import type { TreeTxnOp } from "../tree/tree-txn.js";
-import { decodeTreeTxn, encodeTreeTxn } from "../tree/tree-txn-codec.js";
+import { encodeTreeTxn, restampTreeTxn } from "../tree/tree-txn-codec.js";
 import { ChangeHistory } from "./change-history.js";
 import { ClientConnection, type MemberServices } from "./client-connection.js";
 import { SessionExpiry } from "./session-expiry.js";
@@ -398,7 +398,7 @@ function countSetting(name: string, value: number | undefined, fallback: number,
 /** Re-stamps a forwarded tree transaction with the leader's wall time. */
 function stampLeaderTime(payload: Uint8Array, timeMs: number): Uint8Array | undefined {
   try {
-    return encodeTreeTxn({ ...decodeTreeTxn(payload), timeMs });
+    return restampTreeTxn(payload, timeMs);
   } catch {
     // Not a tree transaction: a confused or hostile learner. Dropping it is safe: nobody waits.
     return undefined;

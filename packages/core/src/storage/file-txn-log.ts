@@ -2,17 +2,21 @@
  * The file-backed {@link TxnLog}: segment files, group commit, crash-safe maintenance.
  *
  * Hot path: {@link FileTxnLog.append} encodes records into memory (no syscall). The first
- * {@link FileTxnLog.sync} caller starts one batch: one `writev` of every buffered record, then one
- * `fdatasync`. Callers arriving while it is in flight wait for it, and the next batch carries
- * everything they appended meanwhile, so N concurrent appenders cost about one fdatasync per
- * fdatasync latency instead of N.
+ * {@link FileTxnLog.sync} caller starts one batch: one `writev` of every buffered record. The
+ * segment is open with `O_DSYNC`, so that write returns only once its data is durable, as if an
+ * `fdatasync` followed it: one trip through libuv's thread pool per batch instead of two (a write,
+ * then an fdatasync), which shortens every commit and steadies the tail latency. Callers arriving
+ * while a batch is in flight wait for it, and the next batch carries everything they appended
+ * meanwhile, so N concurrent appenders cost about one sync per sync latency instead of N.
  *
- * Segments roll at `segmentBytesMax`: a batch that crosses the limit fdatasyncs the old segment,
- * creates the next one (named by its first zxid), writes, fdatasyncs and fsyncs the directory, in
- * that order, so a crash never leaves a later segment behind an incomplete earlier one.
+ * Segments roll at `segmentBytesMax`: a batch that crosses the limit finishes its (durable)
+ * writes to the old segment, creates the next one (named by its first zxid), writes to it and
+ * fsyncs the directory, in that order, so a crash never leaves a later segment behind an
+ * incomplete earlier one.
  *
  * @module
  */
+import { constants } from "node:fs";
 import { type FileHandle, open, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { assert } from "../assert.js";
@@ -47,7 +51,10 @@ export interface FileTxnLogStats {
   readonly bytesWritten: number;
   /** Group-commit batches written. */
   readonly batchesWritten: number;
-  /** fdatasync calls on segment files: one per batch, plus one per segment rolled mid-batch. */
+  /**
+   * Times a batch was made durable: one per batch (its writes are `O_DSYNC`, each an implicit
+   * fdatasync), plus one per segment rolled mid-batch.
+   */
   readonly datasyncs: number;
 }
 
@@ -165,7 +172,7 @@ export class FileTxnLog implements TxnLog {
           ? await createEmptySegment(dir, { prevZxid: ZXID_ZERO, historyStart: true })
           : await renameIfEmpty(dir, last),
       );
-      return open(join(dir, lastOf(segments).name), "r+");
+      return openForAppend(join(dir, lastOf(segments).name));
     });
     return { log: new FileTxnLog({ ...options, segments, handle }), events };
   }
@@ -236,7 +243,7 @@ export class FileTxnLog implements TxnLog {
           if (segment.name !== fresh.name) await unlink(join(this.#dir, segment.name));
         }
         await fsyncDirectory(this.#dir);
-        this.#resetTo([fresh], await open(join(this.#dir, fresh.name), "r+"));
+        this.#resetTo([fresh], await openForAppend(join(this.#dir, fresh.name)));
       });
     });
   }
@@ -332,16 +339,13 @@ export class FileTxnLog implements TxnLog {
       for (const chunk of chunks) {
         let buffers: readonly Uint8Array[] = chunk.buffers;
         if (chunk.rollTo !== undefined) {
-          // The old segment must be durable before the next one exists (see module comment).
-          if (dirty) {
-            await this.#handle.datasync();
-            this.#stats.datasyncs++;
-          }
+          // The old segment is durable before the next one exists (see module comment): its
+          // writes were O_DSYNC.
+          if (dirty) this.#stats.datasyncs++;
           await this.#handle.close();
           const header: SegmentHeader = { prevZxid: chunk.rollTo.prevZxid, historyStart: false };
           const name = segmentFileName(chunk.rollTo.nameZxid);
-          // "wx": the name must be new; an existing file would mean the history went wrong.
-          this.#handle = await open(join(this.#dir, name), "wx");
+          this.#handle = await openForAppend(join(this.#dir, name), { create: true });
           active = { name, nameZxid: chunk.rollTo.nameZxid, header, lastZxid: header.prevZxid, bytes: 0 };
           segments.push(active);
           buffers = [encodeSegmentHeader(header), ...chunk.buffers];
@@ -353,7 +357,7 @@ export class FileTxnLog implements TxnLog {
         segments[segments.length - 1] = active;
         dirty = true;
       }
-      await this.#handle.datasync();
+      // Durable already: the writes were O_DSYNC.
       this.#stats.datasyncs++;
       if (rolled) await fsyncDirectory(this.#dir);
       this.#segments = segments;
@@ -390,7 +394,10 @@ export class FileTxnLog implements TxnLog {
       await handle.close();
     }
     last = await renameIfEmpty(this.#dir, { ...last, lastZxid, bytes: cut });
-    this.#resetTo([...segments.slice(0, keptCount - 1), last], await open(join(this.#dir, last.name), "r+"));
+    this.#resetTo(
+      [...segments.slice(0, keptCount - 1), last],
+      await openForAppend(join(this.#dir, last.name)),
+    );
   }
 
   #resetTo(segments: readonly Segment[], handle: FileHandle): void {
@@ -458,4 +465,16 @@ async function createEmptySegment(dir: string, header: SegmentHeader): Promise<S
   const name = segmentFileName(nameZxid);
   await writeFileDurably(dir, name, [encodeSegmentHeader(header)]);
   return { name, nameZxid, header, lastZxid: header.prevZxid, bytes: SEGMENT_HEADER_BYTES };
+}
+
+/**
+ * Opens a segment for appending with `O_DSYNC`: each write returns once its data is durable.
+ *
+ * @param file - The segment's path.
+ * @param options - `create`: the file must not exist yet (an existing one would mean the history
+ *   went wrong).
+ */
+function openForAppend(file: string, options: { readonly create?: boolean } = {}): Promise<FileHandle> {
+  const flags = constants.O_WRONLY | constants.O_DSYNC;
+  return open(file, options.create === true ? flags | constants.O_CREAT | constants.O_EXCL : flags);
 }

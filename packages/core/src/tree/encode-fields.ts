@@ -28,7 +28,7 @@ export function encodeFields(subject: string, write: (sink: FrameSink) => void):
   // Paired check: the writer filled exactly what the sizer measured.
   assert(
     writer.byteLength === bytes.byteLength,
-    `${subject}: wrote ${writer.byteLength} of ${bytes.byteLength} bytes`,
+    () => `${subject}: wrote ${writer.byteLength} of ${bytes.byteLength} bytes`,
   );
   return bytes;
 }

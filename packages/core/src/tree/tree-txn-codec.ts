@@ -120,6 +120,27 @@ export function decodeTreeTxn(payload: Uint8Array): TreeTxn {
   return { sessionId, cxid, timeMs, op };
 }
 
+/** Where `timeMs` sits in an encoded tree transaction: after the version, sessionId and cxid. */
+const TIME_OFFSET = 1 + 8 + 4;
+
+/**
+ * The same transaction with another time, without re-encoding it: the payload is checked to be a
+ * whole, valid tree transaction, then copied with the 8 bytes of its time replaced.
+ *
+ * @param payload - An encoded tree transaction.
+ * @param timeMs - The new time, a safe non-negative integer.
+ * @returns A new payload; `payload` is unchanged.
+ * @throws {@link ZabError} `"BadFrame"` when `payload` is not a valid tree transaction.
+ * @since 0.1.0
+ * @internal
+ */
+export function restampTreeTxn(payload: Uint8Array, timeMs: number): Uint8Array {
+  decodeTreeTxn(payload);
+  const copy = payload.slice();
+  new DataView(copy.buffer, copy.byteOffset, copy.byteLength).setBigUint64(TIME_OFFSET, BigInt(timeMs));
+  return copy;
+}
+
 // Object literals evaluate their properties in source order, so each reads its fields in the
 // order encodeTreeTxn wrote them.
 function readTreeTxnOp(reader: FrameReader, name: TreeTxnOp["op"]): TreeTxnOp {

@@ -8,7 +8,8 @@
 // codec tests' arbitraries, boundary header values); properties that every strict prefix and any
 // trailing byte are refused, and that random byte strings and mutated encodings either fail with
 // BadFrame or decode to a transaction that re-encodes to the same bytes; examples patching the
-// op byte; then hostile payloads applied to a populated tree.
+// op byte; restamping the time compared with re-encoding; then hostile payloads applied to a
+// populated tree.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -16,7 +17,7 @@ import type { MultiItemOp } from "../../../src/protocol/client-messages.js";
 import { epoch, sessionId } from "../../../src/protocol/ids.js";
 import { zxid } from "../../../src/protocol/zxid.js";
 import type { TreeTxn, TreeTxnOp } from "../../../src/tree/tree-txn.js";
-import { decodeTreeTxn, encodeTreeTxn } from "../../../src/tree/tree-txn-codec.js";
+import { decodeTreeTxn, encodeTreeTxn, restampTreeTxn } from "../../../src/tree/tree-txn-codec.js";
 import {
   concat,
   expectBadFrame,
@@ -71,6 +72,19 @@ describe("tree txn codec", () => {
         expect(decodeTreeTxn(encodeTreeTxn(withOp))).toStrictEqual(withOp);
       }),
     );
+  });
+
+  it("restamps the time of a transaction exactly as re-encoding it would, leaving the original unchanged", () => {
+    fc.assert(
+      fc.property(treeTxnArbitrary, fc.maxSafeNat(), (txn, timeMs) => {
+        const payload = encodeTreeTxn(txn);
+        const original = payload.slice();
+        expect(restampTreeTxn(payload, timeMs)).toStrictEqual(encodeTreeTxn({ ...txn, timeMs }));
+        expect(payload).toStrictEqual(original);
+      }),
+      { numRuns: 300 },
+    );
+    expectBadFrame(() => restampTreeTxn(new Uint8Array([1, 2, 3]), 5));
   });
 
   it("refuses every strict prefix and any trailing byte", () => {
