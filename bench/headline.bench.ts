@@ -2,7 +2,8 @@
  * The headline benchmark: a real ensemble, as users run it.
  *
  * Three members are separate `zab serve` processes (started by `LocalEnsemble` from the CLI
- * sources) on loopback TCP with the shared-secret handshake, each on its own file storage with
+ * sources) on loopback TCP with the shared-secret handshake (or, with `--transport nats`, over a
+ * nats-server this benchmark starts), each on its own file storage with
  * fdatasync on, default settings (tickMs 50). This process is the client: one remote session per
  * member over `@zab/transport-tcp`, calls spread round-robin over them, so two thirds of the
  * writes reach the leader forwarded by a follower. The load is that of `lib/load-levels.ts`:
@@ -17,14 +18,23 @@
  */
 import { LocalEnsemble } from "../packages/cli/src/local-ensemble/local-ensemble.js";
 import { type Coordination, ZabError } from "../packages/core/src/index.js";
-import { percentile } from "../packages/testkit/src/index.js";
+import { percentile, startNatsServer } from "../packages/testkit/src/index.js";
 import { createZnodes, LEVEL_MS, runStandardLevels, VALUE_BYTES, ZNODES } from "./lib/load-levels.js";
 import { printTable } from "./lib/table.js";
 
 const FAILOVER_ROUNDS = 5;
 
-export async function run(): Promise<void> {
-  await using ensemble = await LocalEnsemble.start({ size: 3 });
+export async function run(options: { readonly transport?: "tcp" | "nats" } = {}): Promise<void> {
+  // Over NATS: a fresh nats-server of our own on a free port, never the machine's.
+  await using nats = options.transport === "nats" ? await startNatsServer() : undefined;
+  const over =
+    nats === undefined
+      ? "loopback TCP with a shared secret"
+      : "NATS (a local nats-server, every message HMAC-authenticated)";
+  await using ensemble = await LocalEnsemble.start({
+    size: 3,
+    ...(nats === undefined ? {} : { nats: { servers: nats.url } }),
+  });
   await ensemble.waitUntilCaughtUp();
   const sessions: Coordination[] = [];
   try {
@@ -37,8 +47,8 @@ export async function run(): Promise<void> {
     const load = { sessions, paths };
     const rows = await runStandardLevels(load);
     printTable(
-      `Coordination API: ${ensemble.ids.length} members as separate processes (zab serve) on loopback TCP ` +
-        `with a shared secret, file storage with fdatasync, default settings; ${VALUE_BYTES}-byte values on ` +
+      `Coordination API: ${ensemble.ids.length} members as separate processes (zab serve) over ${over}, ` +
+        `file storage with fdatasync, default settings; ${VALUE_BYTES}-byte values on ` +
         `${ZNODES} znodes;\nthis process is the client: one session per member, calls round-robin ` +
         `(setData: 2/3 forwarded by a follower); ${LEVEL_MS / 1000} s per level`,
       rows,

@@ -27,6 +27,7 @@ export type { CommandIo, OutputSink } from "./command-io.js";
 export { type DemoOptions, runDemo } from "./demo/demo.js";
 export { EXIT_STATUS } from "./exit-status.js";
 export {
+  type LocalDialer,
   LocalEnsemble,
   type LocalEnsembleOptions,
 } from "./local-ensemble/local-ensemble.js";

@@ -1,7 +1,7 @@
 // Goal: a bad command line or config file is refused before anything starts, with exit status 2
 // and exactly one line on stderr, `error: Invalid: ...`, that names the field or flag at fault —
 // no stack trace, nothing on stdout. Covers the config file (syntax, unknown and mistyped fields,
-// member entries, security, the transport that is not supported yet, missing and inconsistent
+// member entries, security, an unknown transport, missing and inconsistent
 // settings) and the flags (`--member`, `--members`, authentication, numbers, positionals).
 //
 // Method: run the command line in-process through runZab, with writers that collect the output
@@ -81,9 +81,9 @@ describe("zab serve refuses a bad config file", () => {
       ['id must be an integer from 1 to 2147483647, got "1"'],
     ],
     [
-      "a transport that is not supported yet",
-      { ...valid, transport: "nats" },
-      ['transport "nats" is not supported yet', '"tcp"'],
+      "an unknown transport",
+      { ...valid, transport: "carrier-pigeon" },
+      ['transport must be one of "tcp", "nats"'],
     ],
     [
       "a member key that is not an id",

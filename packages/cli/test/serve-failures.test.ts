@@ -104,12 +104,12 @@ describe("zab serve refuses to start", () => {
 
   it("on a bad config, with exit status 2 and one line", async () => {
     const bad = join(dir.path, "bad.json");
-    await writeFile(bad, JSON.stringify({ id: 1, transport: "nats" }));
+    await writeFile(bad, JSON.stringify({ id: 1, transport: "carrier-pigeon" }));
     const outcome = await zab(["serve", "--config", bad]);
     expect(outcome.code).toBe(2);
     expect(outcome.stdout).toBe("");
     expect(outcome.stderr).toBe(
-      `error: Invalid: ${bad}: transport "nats" is not supported yet: this version of zab runs over "tcp" only\n`,
+      `error: Invalid: ${bad}: transport must be one of "tcp", "nats", got "carrier-pigeon"\n`,
     );
   });
 });

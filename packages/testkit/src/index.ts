@@ -114,3 +114,9 @@ export type {
 } from "./conformance/peer-transport-harness.js";
 export type { TransportLimits } from "./conformance/transport-limits.js";
 export { type WaitUntilOptions, waitUntil } from "./conformance/wait-until.js";
+
+// A real nats-server for integration tests (transport-nats, the cli): started on a free port,
+// stopped and restarted on the same port, killed by PID at disposal.
+
+export { type NatsServerOptions, type NatsServerProcess, startNatsServer } from "./nats/nats-server.js";
+export { natsServerBinary } from "./nats/nats-server-binary.js";

@@ -3,7 +3,8 @@
  * file.
  *
  * ```text
- * --member ID=HOST:PEER_PORT:CLIENT_PORT[:observer]
+ * --member ID=HOST:PEER_PORT:CLIENT_PORT[:observer]   (TCP)
+ * --member ID[:observer]                              (NATS: members have no address)
  * ```
  *
  * @module
@@ -12,7 +13,7 @@ import { type ServerId, serverId, ZabError } from "@zab/core";
 import type { MemberEntry } from "../config/serve-settings.js";
 import { parsePort } from "./address.js";
 
-const FORMAT = "ID=HOST:PEER_PORT:CLIENT_PORT[:observer]";
+const FORMAT = "ID=HOST:PEER_PORT:CLIENT_PORT[:observer] (or ID[:observer] over NATS)";
 
 /**
  * Reads every `--member` flag into the members of the ensemble.
@@ -38,6 +39,12 @@ export function membersFromFlags(
 
 function parseMemberFlag(flag: string): readonly [ServerId, MemberEntry] {
   const bad = (): ZabError => new ZabError("Invalid", `--member "${flag}" must be ${FORMAT}`);
+  const idOnly = /^([1-9]\d{0,9})(?::(voter|observer))?$/.exec(flag);
+  if (idOnly !== null) {
+    if (Number(idOnly[1]) > 0x7fff_ffff) throw bad();
+    const role = idOnly[2] === "observer" ? "observer" : "voter";
+    return [serverId(Number(idOnly[1])), { host: "", peerPort: 0, clientPort: 0, role }];
+  }
   const equals = flag.indexOf("=");
   const idText = flag.slice(0, equals);
   if (equals < 1 || !/^[1-9]\d{0,9}$/.test(idText) || Number(idText) > 0x7fff_ffff) throw bad();

@@ -23,6 +23,9 @@ import type { Command } from "./command.js";
 const OPTIONS = {
   config: { type: "string" },
   id: { type: "string" },
+  transport: { type: "string" },
+  nats: { type: "string" },
+  cluster: { type: "string" },
   member: { type: "string", multiple: true },
   "data-dir": { type: "string" },
   ...SECURITY_OPTIONS,
@@ -47,6 +50,8 @@ export const serveCommand: Command = {
   summary: "run one ensemble member until SIGINT or SIGTERM",
   usage: `usage: zab serve --config FILE [--id ID] [--data-dir DIR] [FLAGS]
        zab serve --id ID --member ID=HOST:PEER_PORT:CLIENT_PORT[:observer]... --data-dir DIR AUTH [FLAGS]
+       zab serve --transport nats --nats URL[,URL] --cluster NAME --id ID --member ID[:observer]...
+                 --data-dir DIR --secret S|--secret-file F [FLAGS]
 
 Runs one member of the ensemble: the member with id ID, listening on its peer and client ports,
 keeping its state in DIR. Prints one line to stdout once it listens, logs to stderr, and exits 0
@@ -54,7 +59,11 @@ after a clean shutdown on SIGINT or SIGTERM (member closed, data directory relea
 
   --config FILE                 the ensemble's config file (see the README); flags override it
   --id ID                       the member this process runs
-  --member ID=HOST:PEER:CLIENT  one member (repeat for each); ":observer" makes it an observer
+  --transport tcp|nats          how members and clients talk (default tcp)
+  --nats URL[,URL]              the NATS server(s), for --transport nats
+  --cluster NAME                the cluster's name: NATS subjects zab.NAME.*, for --transport nats
+  --member ID=HOST:PEER:CLIENT  one member (repeat for each); ":observer" makes it an observer;
+                                over NATS just ID[:observer]: members have no address
   --data-dir DIR                where the member keeps its log, snapshots and epochs
   --secret S | --secret-file F | --tls-cert F --tls-key F --tls-ca F | --insecure
                                 how members and clients authenticate
@@ -103,8 +112,8 @@ async function serve(args: readonly string[], io: CommandIo): Promise<number> {
 
 /** The one line `serve` prints when it listens, for people and for scripts that wait on it. */
 function readyLine(config: ServeConfig, member: RunningMember, admin: AdminServer | undefined): string {
-  const peers = `${member.peerAddress.host}:${member.peerAddress.port}`;
-  const clients = `${member.clientAddress.host}:${member.clientAddress.port}`;
+  const peers = member.peerEndpoint;
+  const clients = member.clientEndpoint;
   const adminPart = admin === undefined ? "" : `, admin ${admin.url}`;
   return `zab member ${config.id} ready: peers ${peers}, clients ${clients}${adminPart}, data ${member.dataDir}`;
 }
@@ -146,6 +155,11 @@ async function serveConfig(args: readonly string[]): Promise<ServeConfig> {
   const file: ServeSettings = values.config === undefined ? {} : await readConfigFile(values.config);
   const flags: ServeSettings = {
     id: optional(integerFlag("id", values.id, { min: 1, max: 0x7fff_ffff }), serverId),
+    transport: optional(values.transport, (kind) => choiceField(kind, "--transport", ["tcp", "nats"])),
+    nats: {
+      servers: optional(values.nats, (urls) => urls.split(",").map((url) => url.trim())),
+      cluster: values.cluster,
+    },
     members: membersFromFlags(values.member),
     dataDir: optional(values["data-dir"], (dir) => resolve(dir)),
     security: securityFromFlags(values),

@@ -10,20 +10,24 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { type ServerId, serverId, ZabError } from "@zab/core";
 import { choiceField, integerField, invalid, objectField, recordField, stringField } from "./json-fields.js";
-import type { MemberEntry, SecuritySetting, ServeSettings } from "./serve-settings.js";
+import type {
+  MemberEntry,
+  NatsSetting,
+  SecuritySetting,
+  ServeSettings,
+  TransportKind,
+} from "./serve-settings.js";
 
 /** The largest config file read: a config is a few kilobytes, anything bigger is a wrong path. */
 const CONFIG_BYTES_MAX = 1024 * 1024;
 
-/**
- * The transports `zab serve` runs over. NATS joins when `@zab/transport-nats` does; until then
- * `"transport"` exists so that configs name their transport from the start.
- */
-const TRANSPORTS = ["tcp"] as const;
+/** The transports `zab serve` runs over. */
+const TRANSPORTS = ["tcp", "nats"] as const;
 
 const TOP_LEVEL_FIELDS = [
   "id",
   "transport",
+  "nats",
   "members",
   "dataDir",
   "security",
@@ -84,15 +88,12 @@ export async function readConfigFile(path: string): Promise<ServeSettings> {
  */
 export function parseConfigDocument(document: unknown, baseDir: string): ServeSettings {
   const config = objectField(document, "the config", TOP_LEVEL_FIELDS);
-  if (config.transport !== undefined && config.transport !== "tcp") {
-    throw new ZabError(
-      "Invalid",
-      `transport ${JSON.stringify(config.transport)} is not supported yet: this version of zab runs over ${TRANSPORTS.map((name) => `"${name}"`).join(", ")} only`,
-    );
-  }
+  const transport = optional(config.transport, (value) => choiceField(value, "transport", TRANSPORTS));
   return {
     id: optional(config.id, (value) => serverId(integerField(value, "id", SERVER_ID_BOUNDS))),
-    members: optional(config.members, parseMembers),
+    transport,
+    nats: optional(config.nats, parseNats),
+    members: optional(config.members, (value) => parseMembers(value, transport ?? "tcp")),
     dataDir: optional(config.dataDir, (value) => resolve(baseDir, stringField(value, "dataDir"))),
     security: optional(config.security, (value) => parseSecurity(value, baseDir)),
     tickMs: optional(config.tickMs, (value) => integerField(value, "tickMs", MILLISECONDS_BOUNDS)),
@@ -109,7 +110,21 @@ export function parseConfigDocument(document: unknown, baseDir: string): ServeSe
   };
 }
 
-function parseMembers(value: unknown): ReadonlyMap<ServerId, MemberEntry> {
+function parseNats(value: unknown): Partial<NatsSetting> {
+  const nats = objectField(value, "nats", ["servers", "cluster"]);
+  const servers =
+    nats.servers === undefined
+      ? undefined
+      : Array.isArray(nats.servers)
+        ? nats.servers.map((server, index) => stringField(server, `nats.servers[${index}]`))
+        : [stringField(nats.servers, "nats.servers")];
+  return {
+    ...(servers === undefined ? {} : { servers }),
+    ...(nats.cluster === undefined ? {} : { cluster: stringField(nats.cluster, "nats.cluster") }),
+  };
+}
+
+function parseMembers(value: unknown, transport: TransportKind): ReadonlyMap<ServerId, MemberEntry> {
   const object = recordField(value, "members");
   const members = new Map<ServerId, MemberEntry>();
   for (const [key, entry] of Object.entries(object)) {
@@ -119,7 +134,10 @@ function parseMembers(value: unknown): ReadonlyMap<ServerId, MemberEntry> {
         `members: "${key}" is not a member id (an integer from 1 to ${SERVER_ID_BOUNDS.max})`,
       );
     }
-    members.set(serverId(Number(key)), parseMember(entry, `members.${key}`));
+    members.set(
+      serverId(Number(key)),
+      transport === "nats" ? parseNatsMember(entry, `members.${key}`) : parseMember(entry, `members.${key}`),
+    );
   }
   if (members.size === 0) throw new ZabError("Invalid", "members must name at least one member");
   return members;
@@ -131,6 +149,18 @@ function parseMember(value: unknown, field: string): MemberEntry {
     host: stringField(member.host, `${field}.host`),
     peerPort: integerField(member.peerPort, `${field}.peerPort`, PORT_BOUNDS),
     clientPort: integerField(member.clientPort, `${field}.clientPort`, PORT_BOUNDS),
+    role:
+      member.role === undefined ? "voter" : choiceField(member.role, `${field}.role`, ["voter", "observer"]),
+  };
+}
+
+/** Over NATS a member has no address: only its role. */
+function parseNatsMember(value: unknown, field: string): MemberEntry {
+  const member = objectField(value, field, ["role"]);
+  return {
+    host: "",
+    peerPort: 0,
+    clientPort: 0,
     role:
       member.role === undefined ? "voter" : choiceField(member.role, `${field}.role`, ["voter", "observer"]),
   };

@@ -15,7 +15,8 @@ import { type ServerId, ZabError } from "@zab/core";
 export type MemberRole = "voter" | "observer";
 
 /**
- * One member of the ensemble: where it listens for the other members and for clients.
+ * One member of the ensemble: where it listens for the other members and for clients. Over NATS
+ * a member has no address: `host` is empty and both ports are 0.
  *
  * @since 0.1.0
  * @internal
@@ -46,6 +47,27 @@ export type SecuritySetting =
   | { readonly kind: "insecure" };
 
 /**
+ * The transport members and clients talk over.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export type TransportKind = "tcp" | "nats";
+
+/**
+ * Where the NATS transport finds NATS, and the cluster's subjects.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export interface NatsSetting {
+  /** The NATS server URL(s). */
+  readonly servers: readonly string[];
+  /** The cluster name: subjects live under `zab.<cluster>.`. */
+  readonly cluster: string;
+}
+
+/**
  * How `serve` writes its log lines.
  *
  * @since 0.1.0
@@ -71,6 +93,10 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 export interface ServeSettings {
   /** The member this process runs. */
   readonly id?: ServerId | undefined;
+  /** The transport; default `tcp`. */
+  readonly transport?: TransportKind | undefined;
+  /** NATS servers and cluster name (the NATS transport). */
+  readonly nats?: { readonly [Field in keyof NatsSetting]?: NatsSetting[Field] | undefined } | undefined;
   /** Every member of the ensemble, this one included. */
   readonly members?: ReadonlyMap<ServerId, MemberEntry> | undefined;
   /** The data directory (absolute). */
@@ -100,6 +126,10 @@ export interface ServeSettings {
 export interface ServeConfig {
   /** The member this process runs; one of `members`. */
   readonly id: ServerId;
+  /** The transport. */
+  readonly transport: TransportKind;
+  /** NATS servers and cluster name; set exactly when `transport` is `nats`. */
+  readonly nats: NatsSetting | undefined;
   /** Every member of the ensemble, with at least one voter. */
   readonly members: ReadonlyMap<ServerId, MemberEntry>;
   /** The data directory (absolute). */
@@ -132,6 +162,12 @@ export interface ServeConfig {
  */
 export function completeServeConfig(...sources: readonly ServeSettings[]): ServeConfig {
   const merged: ServeSettings = Object.assign({}, ...sources.map(definedFields));
+  const transport = merged.transport ?? "tcp";
+  // The NATS settings merge field by field too: a file may name the cluster, a flag the servers.
+  const natsParts: { readonly [Field in keyof NatsSetting]?: NatsSetting[Field] | undefined } = Object.assign(
+    {},
+    ...sources.map((source) => definedFields(source.nats ?? {})),
+  );
   const { id, members, dataDir, security } = merged;
   if (id === undefined) throw missing("which member this process runs is not set", "id", "--id");
   if (members === undefined) throw missing("the ensemble's members are not set", "members", "--member");
@@ -149,7 +185,8 @@ export function completeServeConfig(...sources: readonly ServeSettings[]): Serve
       `member ${id} is not among the members (${[...members.keys()].join(", ")})`,
     );
   }
-  checkDistinctAddresses(members);
+  const nats = transport === "nats" ? completeNats(natsParts, security) : undefined;
+  if (transport === "tcp") checkAddresses(members);
   if ([...members.values()].every((member) => member.role !== "voter")) {
     throw new ZabError("Invalid", "the members include no voter: at least one member must vote");
   }
@@ -159,6 +196,8 @@ export function completeServeConfig(...sources: readonly ServeSettings[]): Serve
   }
   return {
     id,
+    transport,
+    nats,
     members,
     dataDir,
     security,
@@ -171,10 +210,38 @@ export function completeServeConfig(...sources: readonly ServeSettings[]): Serve
   };
 }
 
-/** Refuses two listeners on one address: the second member could never start. */
-function checkDistinctAddresses(members: ReadonlyMap<ServerId, MemberEntry>): void {
+/** Over NATS: servers and a cluster name are needed, and the secret is what authenticates. */
+function completeNats(
+  parts: { readonly [Field in keyof NatsSetting]?: NatsSetting[Field] | undefined },
+  security: SecuritySetting,
+): NatsSetting {
+  if (parts.servers === undefined || parts.servers.length === 0) {
+    throw missing("the NATS servers are not set", "nats.servers", "--nats URL");
+  }
+  if (parts.cluster === undefined)
+    throw missing("the cluster name is not set", "nats.cluster", "--cluster NAME");
+  if (security.kind !== "secret" && security.kind !== "secretFile") {
+    throw new ZabError(
+      "Invalid",
+      "the NATS transport authenticates every message with the cluster secret: give --secret or --secret-file (security.secret or security.secretFile)",
+    );
+  }
+  return { servers: parts.servers, cluster: parts.cluster };
+}
+
+/**
+ * Over TCP every member needs an address, and no two listeners may share one (the second
+ * member could never start).
+ */
+function checkAddresses(members: ReadonlyMap<ServerId, MemberEntry>): void {
   const owners = new Map<string, string>();
   for (const [id, member] of members) {
+    if (member.host === "" || member.peerPort === 0 || member.clientPort === 0) {
+      throw new ZabError(
+        "Invalid",
+        `member ${id} has no address: over TCP give ID=HOST:PEER_PORT:CLIENT_PORT (or use the NATS transport)`,
+      );
+    }
     for (const [port, name] of [
       [member.peerPort, "peer"],
       [member.clientPort, "client"],
@@ -194,6 +261,8 @@ function missing(problem: string, field: string, flag: string): ZabError {
 }
 
 /** The fields whose value is defined, so that an absent flag does not erase the file's value. */
-function definedFields(settings: ServeSettings): ServeSettings {
-  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+function definedFields<T extends object>(settings: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(settings).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }

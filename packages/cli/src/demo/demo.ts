@@ -18,6 +18,11 @@ export interface DemoOptions {
   readonly print: (line: string) => void;
   /** Stops the demo early (everything it started is stopped). */
   readonly signal?: AbortSignal;
+  /** Run the members over this NATS server (which must be reachable) rather than loopback TCP. */
+  readonly nats?: {
+    /** The NATS server URL(s). */
+    readonly servers: string | readonly string[];
+  };
 }
 
 const encoder = new TextEncoder();
@@ -38,8 +43,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const seconds = ((performance.now() - started) / 1000).toFixed(1).padStart(5);
     options.print(`[${seconds}s] ${line}`);
   };
-  say("starting members 1, 2 and 3, each a `zab serve` process, on loopback TCP");
-  await using ensemble = await LocalEnsemble.start({ size: 3, tickMs: 50 });
+  const over =
+    options.nats === undefined ? "loopback TCP" : `NATS (${[options.nats.servers].flat().join(", ")})`;
+  say(`starting members 1, 2 and 3, each a \`zab serve\` process, over ${over}`);
+  await using ensemble = await LocalEnsemble.start({
+    size: 3,
+    tickMs: 50,
+    ...(options.nats === undefined ? {} : { nats: options.nats }),
+  });
   options.signal?.throwIfAborted();
   say(`all three are listening (data in ${ensemble.dir}); they elect a leader…`);
   const leader = await ensemble.waitForLeader();

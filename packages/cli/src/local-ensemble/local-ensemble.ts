@@ -1,6 +1,6 @@
 /**
- * A whole ensemble on this machine: members as `zab serve` child processes on loopback TCP, with
- * their data in a directory of their own. The demo, the process-level fault tests and the
+ * A whole ensemble on this machine: members as `zab serve` child processes on loopback TCP (or
+ * over a NATS server), with their data in a directory of their own. The demo, the process-level fault tests and the
  * headline benchmark all run on one.
  *
  * @module
@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  type ClientDialer,
   type ConnectOptions,
   type Coordination,
   connect,
@@ -18,9 +19,20 @@ import {
   type ServerId,
   serverId,
 } from "@zab/core";
-import { type TcpClientDialer, tcpClientDialer } from "@zab/transport-tcp";
+import { natsClientDialer } from "@zab/transport-nats";
+import { tcpClientDialer } from "@zab/transport-tcp";
 import { freePorts, LOOPBACK } from "./free-ports.js";
 import { type MemberExit, MemberProcess } from "./member-process.js";
+
+/**
+ * A client dialer of a {@link LocalEnsemble}, whichever its transport.
+ *
+ * @since 0.1.0
+ */
+export interface LocalDialer extends ClientDialer {
+  /** Closes its connections. */
+  close(): Promise<void>;
+}
 
 /**
  * Settings of {@link LocalEnsemble.start}.
@@ -28,6 +40,16 @@ import { type MemberExit, MemberProcess } from "./member-process.js";
  * @since 0.1.0
  */
 export interface LocalEnsembleOptions {
+  /**
+   * Run the members over NATS rather than loopback TCP: the NATS server(s) (which must be
+   * reachable) and the cluster name (default: a fresh random one).
+   */
+  readonly nats?: {
+    /** The NATS server URL(s). */
+    readonly servers: string | readonly string[];
+    /** The cluster name (NATS subjects `zab.<cluster>.*`). */
+    readonly cluster?: string;
+  };
   /** How many voting members. Default 3. */
   readonly size?: number;
   /** Where the config and the members' data go; a new temporary directory (removed at stop) by default. */
@@ -62,16 +84,19 @@ export class LocalEnsemble implements AsyncDisposable {
   readonly dir: string;
   /** The config file every member and client reads. */
   readonly configPath: string;
-  /** Each member's client port. */
+  /** Each member's client port (none over NATS). */
   readonly clientPorts: ReadonlyMap<ServerId, number>;
+  /** The transport the members run over. */
+  readonly transport: "tcp" | "nats";
   readonly #secret: string;
   readonly #ownsDir: boolean;
   readonly #options: LocalEnsembleOptions;
   readonly #processes = new Map<ServerId, MemberProcess>();
-  readonly #dialers: TcpClientDialer[] = [];
+  #natsCluster: string | undefined;
+  readonly #dialers: LocalDialer[] = [];
 
   private constructor(
-    fields: Pick<LocalEnsemble, "ids" | "dir" | "configPath" | "clientPorts">,
+    fields: Pick<LocalEnsemble, "ids" | "dir" | "configPath" | "clientPorts" | "transport">,
     secret: string,
     ownsDir: boolean,
     options: LocalEnsembleOptions,
@@ -80,6 +105,7 @@ export class LocalEnsemble implements AsyncDisposable {
     this.dir = fields.dir;
     this.configPath = fields.configPath;
     this.clientPorts = fields.clientPorts;
+    this.transport = fields.transport;
     this.#secret = secret;
     this.#ownsDir = ownsDir;
     this.#options = options;
@@ -99,23 +125,44 @@ export class LocalEnsemble implements AsyncDisposable {
     const ports = await freePorts(size * 2);
     const ids = Array.from({ length: size }, (_, index) => serverId(index + 1));
     const secret = randomBytes(24).toString("base64url");
+    const nats = options.nats;
     const members = Object.fromEntries(
       ids.map((id, index) => [
         String(id),
-        { host: LOOPBACK, peerPort: ports[index * 2], clientPort: ports[index * 2 + 1] },
+        nats === undefined
+          ? { host: LOOPBACK, peerPort: ports[index * 2], clientPort: ports[index * 2 + 1] }
+          : {},
       ]),
     );
     const configPath = join(dir, "zab.json");
     const config = {
-      transport: "tcp",
+      transport: nats === undefined ? "tcp" : "nats",
+      ...(nats === undefined
+        ? {}
+        : {
+            nats: {
+              servers: typeof nats.servers === "string" ? [nats.servers] : nats.servers,
+              cluster: nats.cluster ?? `local-${randomBytes(6).toString("hex")}`,
+            },
+          }),
       members,
       security: { secret },
       tickMs: options.tickMs ?? 50,
       sessionTimeoutMinMs: options.sessionTimeoutMinMs ?? 1_000,
     };
     await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-    const clientPorts = new Map(ids.map((id, index) => [id, ports[index * 2 + 1] ?? 0] as const));
-    const ensemble = new LocalEnsemble({ ids, dir, configPath, clientPorts }, secret, ownsDir, options);
+    const clientPorts =
+      nats === undefined
+        ? new Map(ids.map((id, index) => [id, ports[index * 2 + 1] ?? 0] as const))
+        : new Map<ServerId, number>();
+    const transport = nats === undefined ? "tcp" : "nats";
+    const ensemble = new LocalEnsemble(
+      { ids, dir, configPath, clientPorts, transport },
+      secret,
+      ownsDir,
+      options,
+    );
+    ensemble.#natsCluster = (config as { nats?: { cluster: string } }).nats?.cluster;
     try {
       await Promise.all(ids.map((id) => ensemble.startMember(id)));
     } catch (error) {
@@ -193,15 +240,22 @@ export class LocalEnsemble implements AsyncDisposable {
   }
 
   /**
-   * A client dialer for this ensemble's client ports; {@link LocalEnsemble.stop} closes it.
+   * A client dialer for this ensemble (its client ports, or NATS); {@link LocalEnsemble.stop}
+   * closes it.
    *
    * @returns The dialer.
    */
-  dialer(): TcpClientDialer {
-    const members = Object.fromEntries(
-      [...this.clientPorts].map(([id, port]) => [id, { host: LOOPBACK, port }]),
-    );
-    const dialer = tcpClientDialer({ members, secret: this.#secret });
+  dialer(): LocalDialer {
+    const nats = this.#options.nats;
+    let dialer: LocalDialer;
+    if (nats === undefined || this.#natsCluster === undefined) {
+      const members = Object.fromEntries(
+        [...this.clientPorts].map(([id, port]) => [id, { host: LOOPBACK, port }]),
+      );
+      dialer = tcpClientDialer({ members, secret: this.#secret });
+    } else {
+      dialer = natsClientDialer({ servers: nats.servers, cluster: this.#natsCluster, secret: this.#secret });
+    }
     this.#dialers.push(dialer);
     return dialer;
   }

@@ -4,15 +4,19 @@
  *
  * @module
  */
-import { assert, CoordinationServer, type Logger, openFileStorage, type ServerId, ZabError } from "@zab/core";
 import {
-  listenClients,
-  listenPeers,
-  type MemberAddress,
-  type TcpClientAcceptor,
-  type TcpSecurityOptions,
-} from "@zab/transport-tcp";
-import type { ServeConfig } from "../config/serve-settings.js";
+  assert,
+  type ClientAcceptor,
+  CoordinationServer,
+  type Logger,
+  openFileStorage,
+  type PeerTransport,
+  type ServerId,
+  ZabError,
+} from "@zab/core";
+import { listenClients as listenNatsClients, listenPeers as listenNatsPeers } from "@zab/transport-nats";
+import { listenClients, listenPeers, type MemberAddress, type TcpSecurityOptions } from "@zab/transport-tcp";
+import type { NatsSetting, ServeConfig } from "../config/serve-settings.js";
 
 /**
  * A started member and what it listens on.
@@ -23,10 +27,10 @@ import type { ServeConfig } from "../config/serve-settings.js";
 export interface RunningMember {
   /** The member. */
   readonly server: CoordinationServer;
-  /** Where it listens for the other members. */
-  readonly peerAddress: MemberAddress;
-  /** Where it listens for clients. */
-  readonly clientAddress: MemberAddress;
+  /** Where it listens for the other members: `host:port`, or a NATS subject. */
+  readonly peerEndpoint: string;
+  /** Where it listens for clients: `host:port`, or a NATS subject. */
+  readonly clientEndpoint: string;
   /** The data directory, as the storage lock resolved it. */
   readonly dataDir: string;
   /** Stops accepting clients, then stops the member, releasing its ports and its data directory. */
@@ -54,10 +58,96 @@ export async function startMember(
   security: TcpSecurityOptions,
   logger: Logger,
 ): Promise<RunningMember> {
+  const storage = await openFileStorage({ dir: config.dataDir });
+  const endpoints =
+    config.nats === undefined
+      ? await bindTcp(config, security, logger, () => storage.storage.close())
+      : await connectNats(config, config.nats, security, logger, () => storage.storage.close());
+  const { transport, clients } = endpoints;
+  let server: CoordinationServer;
+  try {
+    // From here the member owns the transport and the storage, and closes them if it fails.
+    server = await CoordinationServer.start({
+      id: config.id,
+      voters: idsWithRole(config, "voter"),
+      observers: idsWithRole(config, "observer"),
+      storage,
+      transport,
+      clients,
+      logger,
+      ...definedSettings(config),
+    });
+  } catch (error) {
+    await endpoints.closeClients();
+    throw error;
+  }
+  return {
+    server,
+    peerEndpoint: endpoints.peerEndpoint,
+    clientEndpoint: endpoints.clientEndpoint,
+    dataDir: config.dataDir,
+    close: async () => {
+      // No new client is taken while the member winds down.
+      await endpoints.closeClients();
+      await server.close();
+    },
+  };
+}
+
+/** A member's two endpoints, bound or connected, before the member starts on them. */
+interface MemberEndpoints {
+  readonly transport: PeerTransport;
+  readonly clients: ClientAcceptor;
+  readonly peerEndpoint: string;
+  readonly clientEndpoint: string;
+  closeClients(): Promise<void>;
+}
+
+/** Connects both endpoints to NATS; no port is bound. */
+async function connectNats(
+  config: ServeConfig,
+  nats: NatsSetting,
+  security: TcpSecurityOptions,
+  logger: Logger,
+  undo: () => Promise<void>,
+): Promise<MemberEndpoints> {
+  const secret = security.secret;
+  assert(secret !== undefined, "a complete NATS config authenticates with a secret");
+  const settings = { self: config.id, servers: nats.servers, cluster: nats.cluster, secret, logger };
+  let transport: Awaited<ReturnType<typeof listenNatsPeers>>;
+  try {
+    transport = await listenNatsPeers(settings);
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+  let clients: Awaited<ReturnType<typeof listenNatsClients>>;
+  try {
+    clients = await listenNatsClients(settings);
+  } catch (error) {
+    await transport.close();
+    await undo();
+    throw error;
+  }
+  return {
+    transport,
+    clients,
+    peerEndpoint: `nats ${transport.subject}`,
+    clientEndpoint: `nats ${clients.subject}`,
+    closeClients: () => clients.close(),
+  };
+}
+
+/** Binds both TCP ports. */
+async function bindTcp(
+  config: ServeConfig,
+  security: TcpSecurityOptions,
+  logger: Logger,
+  undo: () => Promise<void>,
+): Promise<MemberEndpoints> {
   const self = config.id;
   const own = config.members.get(self);
   assert(own !== undefined, "a complete config has an entry for its own member");
-  const storage = await openFileStorage({ dir: config.dataDir });
   const transport = await bindOrUndo(
     "peers",
     own.host,
@@ -71,7 +161,7 @@ export async function startMember(
         members: peerAddresses(config),
         logger,
       }),
-    () => storage.storage.close(),
+    undo,
   );
   const clients = await bindOrUndo(
     "clients",
@@ -80,39 +170,16 @@ export async function startMember(
     () => listenClients({ ...security, self, host: own.host, port: own.clientPort, logger }),
     async () => {
       await transport.close();
-      await storage.storage.close();
+      await undo();
     },
   );
-  let server: CoordinationServer;
-  try {
-    // From here the member owns the transport and the storage, and closes them if it fails.
-    server = await CoordinationServer.start({
-      id: self,
-      voters: idsWithRole(config, "voter"),
-      observers: idsWithRole(config, "observer"),
-      storage,
-      transport,
-      clients,
-      logger,
-      ...definedSettings(config),
-    });
-  } catch (error) {
-    await clients.close();
-    throw error;
-  }
   return {
-    server,
-    peerAddress: transport.address,
-    clientAddress: clients.address,
-    dataDir: config.dataDir,
-    close: () => closeMember(server, clients),
+    transport,
+    clients,
+    peerEndpoint: `${transport.address.host}:${transport.address.port}`,
+    clientEndpoint: `${clients.address.host}:${clients.address.port}`,
+    closeClients: () => clients.close(),
   };
-}
-
-async function closeMember(server: CoordinationServer, clients: TcpClientAcceptor): Promise<void> {
-  // No new client is taken while the member winds down.
-  await clients.close();
-  await server.close();
 }
 
 /** Binds a port; on failure, undoes the earlier steps and names the port in the error. */

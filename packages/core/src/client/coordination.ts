@@ -281,7 +281,8 @@ export interface Coordination extends AsyncDisposable {
    * @param path - The node's path.
    * @typeParam Options - The options' type; `watch: true` makes the result's `watch` certain.
    * @param options - `watch` and signal.
-   * @returns The stat, `undefined` for a missing node, and the watch's event when one was asked for.
+   * @returns `{ stat }`, with `stat` undefined for a missing node (the result itself is never
+   *   undefined), and the watch's event when one was asked for.
    * @throws {@link ZabError} with a code common to every call.
    */
   exists<const Options extends ReadOptions | undefined = undefined>(
