@@ -82,7 +82,7 @@ export async function run(): Promise<void> {
     const paths = await createZnodes(sessions);
     const datasyncs = () =>
       storages.reduce((sum, storage) => sum + storage.stats().datasyncs, 0) / storages.length;
-    const load = { sessions, paths, datasyncs };
+    const load = { sessions, paths, datasyncs, processes: () => [{ label: "all", pid: process.pid }] };
     const rows = await runStandardLevels(load);
     const leader = members.find((member) => member.status.role === "leading")?.status.id;
     printTable(

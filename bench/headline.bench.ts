@@ -7,7 +7,9 @@
  * fdatasync on, default settings (tickMs 50). This process is the client: one remote session per
  * member over `@zab/transport-tcp`, calls spread round-robin over them, so two thirds of the
  * writes reach the leader forwarded by a follower. The load is that of `lib/load-levels.ts`:
- * setData of 100-byte values at concurrency 1, 16 and 128, and getData at 128.
+ * setData of 100-byte values at concurrency 1, 16 and 128, and getData at 128. Each level also
+ * reports the CPU time and system calls per operation of the client and of each member (from
+ * `/proc`): with four processes on two cores, their sum per operation caps the throughput.
  *
  * Then failover: a session on the two followers keeps one write in flight; the leader is killed
  * with SIGKILL; the time from the kill to the first write that succeeds after it is one sample.
@@ -44,7 +46,15 @@ export async function run(options: { readonly transport?: "tcp" | "nats" } = {})
       );
     }
     const paths = await createZnodes(sessions);
-    const load = { sessions, paths };
+    const leader = await ensemble.waitForLeader();
+    const processes = () => [
+      { label: "client", pid: process.pid },
+      ...ensemble.ids.flatMap((id) => {
+        const pid = ensemble.pid(id);
+        return pid === undefined ? [] : [{ label: `m${id}${id === leader ? " leader" : ""}`, pid }];
+      }),
+    ];
+    const load = { sessions, paths, processes };
     const rows = await runStandardLevels(load);
     printTable(
       `Coordination API: ${ensemble.ids.length} members as separate processes (zab serve) over ${over}, ` +

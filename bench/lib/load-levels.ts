@@ -11,6 +11,7 @@
  */
 import type { Coordination } from "../../packages/core/src/index.js";
 import { LatencyRecorder } from "./latency.js";
+import { type AccountedProcess, UsageMeter } from "./process-usage.js";
 
 /** The size of every value written. */
 export const VALUE_BYTES = 100;
@@ -67,11 +68,13 @@ export interface LoadLevel {
   readonly durationMs: number;
   /** The members' log fdatasyncs so far (mean per member), when the benchmark can see them. */
   readonly datasyncs?: () => number;
+  /** The processes whose CPU time and system calls per operation the level reports. */
+  readonly processes?: () => readonly AccountedProcess[];
 }
 
 /** Runs one level and returns its table row. */
 export async function runLevel(level: LoadLevel): Promise<Record<string, string | number>> {
-  const { sessions, paths, op, concurrency, durationMs, datasyncs } = level;
+  const { sessions, paths, op, concurrency, durationMs, datasyncs, processes } = level;
   const recorder = new LatencyRecorder();
   const data = benchValue(concurrency);
   const datasyncsBefore = datasyncs?.() ?? 0;
@@ -94,11 +97,13 @@ export async function runLevel(level: LoadLevel): Promise<Record<string, string 
       }
     }
   };
+  const meter = processes === undefined ? undefined : new UsageMeter(processes());
   recorder.start();
   deadline = performance.now() + durationMs;
   await Promise.all(Array.from({ length: concurrency }, worker));
   recorder.stop();
   const summary = recorder.summary();
+  const usage = meter?.perOperation(summary.count) ?? {};
   const syncs = datasyncs === undefined ? undefined : datasyncs() - datasyncsBefore;
   return {
     op,
@@ -110,6 +115,7 @@ export async function runLevel(level: LoadLevel): Promise<Record<string, string 
     "p999 ms": summary.p999Ms,
     "max ms": summary.maxMs,
     errors,
+    ...usage,
     ...(syncs === undefined
       ? {}
       : {
