@@ -223,8 +223,20 @@ export { type MemoryStorageOptions, openMemoryStorage } from "./storage/memory-s
 export { DataTree, type DataTreeOptions } from "./tree/data-tree.js";
 export { nodeName, parentOf, SEQUENCE_MAX, sequentialPath, validatePath } from "./tree/path.js";
 export { validateTreeOp } from "./tree/request-validation.js";
-export type { CreateSessionResult, TreeApplied, TreeChange, TreeOutcome } from "./tree/tree-applied.js";
+export type {
+  AttachSessionResult,
+  CreateSessionResult,
+  TreeApplied,
+  TreeChange,
+  TreeOutcome,
+} from "./tree/tree-applied.js";
 export { TREE_LIMITS_DEFAULT, type TreeLimits, treeLimits } from "./tree/tree-limits.js";
 export type { TreeSession } from "./tree/tree-session.js";
-export type { CloseSessionTxnOp, CreateSessionTxnOp, TreeTxn, TreeTxnOp } from "./tree/tree-txn.js";
+export type {
+  AttachSessionTxnOp,
+  CloseSessionTxnOp,
+  CreateSessionTxnOp,
+  TreeTxn,
+  TreeTxnOp,
+} from "./tree/tree-txn.js";
 export { decodeTreeTxn, encodeTreeTxn } from "./tree/tree-txn-codec.js";

@@ -113,7 +113,8 @@ interface PendingReply {
  * @internal
  */
 export class ClientConnection {
-  #state: "handshake" | "creating" | "serving" | "closed" = "handshake";
+  /** `joining`: the session's createSession or attachSession is on its way through the leader. */
+  #state: "handshake" | "joining" | "serving" | "closed" = "handshake";
   #sessionId: SessionId = toSessionId(0n);
   #timeoutMs = 0;
   #password: Uint8Array = new Uint8Array(SESSION_PASSWORD_BYTES);
@@ -144,17 +145,23 @@ export class ClientConnection {
   }
 
   /**
-   * Completes the handshake of a new session once its createSession transaction was applied.
+   * The session this connection asked for (a new one, or its move here) was applied: answer the
+   * client's connect, or tell it the session is gone.
    *
-   * @param outcome - What applying it returned.
+   * @param outcome - The createSession or attachSession outcome.
    */
-  sessionCreated(outcome: TreeOutcome): void {
-    if (this.#state !== "creating") return;
-    if (outcome.op !== "createSession") {
-      this.close("the session could not be created");
+  sessionJoined(outcome: TreeOutcome): void {
+    if (this.#state !== "joining") return;
+    if (outcome.op === "error" && outcome.code === "SessionExpired") {
+      this.#refuseSession(this.#sessionId);
+      return;
+    }
+    if (outcome.op !== "createSession" && outcome.op !== "attachSession") {
+      this.close("the session could not be joined");
       return;
     }
     this.#state = "serving";
+    this.member.touch(this.#sessionId);
     this.#send({
       kind: "connectResponse",
       sessionTimeoutMs: this.#timeoutMs,
@@ -277,7 +284,7 @@ export class ClientConnection {
         member.sessionTimeoutMaxMs,
         Math.max(member.sessionTimeoutMinMs, request.sessionTimeoutMs),
       );
-      this.#state = "creating";
+      this.#state = "joining";
       member.attach(this);
       const outcome = member.submit(sessionId, 0, {
         op: "createSession",
@@ -290,30 +297,34 @@ export class ClientConnection {
     }
     const session = member.tree.session(request.sessionId);
     if (session === undefined || !equalBytes(session.password, request.sessionPassword)) {
-      // Expired, closed, never existed, or not this client's: tell it, once, and hang up.
-      this.#send({
-        kind: "connectResponse",
-        sessionTimeoutMs: 0,
-        sessionId: request.sessionId,
-        sessionPassword: new Uint8Array(SESSION_PASSWORD_BYTES),
-        serverId: member.serverId,
-      });
-      this.close("the session is not open");
+      this.#refuseSession(request.sessionId);
       return;
     }
     this.#sessionId = session.sessionId;
     this.#password = session.password;
     this.#timeoutMs = session.timeoutMs;
-    this.#state = "serving";
+    this.#state = "joining";
     member.attach(this);
-    member.touch(session.sessionId);
-    this.#send({
-      kind: "connectResponse",
-      sessionTimeoutMs: session.timeoutMs,
+    // The client is answered once the move is ordered through the leader: a write it sent on the
+    // connection it lost is then either visible here or refused for good (SessionOwners).
+    const outcome = member.submit(session.sessionId, 0, {
+      op: "attachSession",
       sessionId: session.sessionId,
-      sessionPassword: session.password,
       serverId: member.serverId,
     });
+    if (outcome.kind === "rejected") this.close("the ensemble cannot move the session now");
+  }
+
+  /** Expired, closed, never existed, or not this client's: tell the client, once, and hang up. */
+  #refuseSession(sessionId: SessionId): void {
+    this.#send({
+      kind: "connectResponse",
+      sessionTimeoutMs: 0,
+      sessionId,
+      sessionPassword: new Uint8Array(SESSION_PASSWORD_BYTES),
+      serverId: this.member.serverId,
+    });
+    this.close("the session is not open");
   }
 
   /**
@@ -517,8 +528,9 @@ export class ClientConnection {
 /** The client's view of a write's outcome; `name` is the op the client sent. */
 function toClientOutcome(outcome: TreeOutcome, name: ClientOp["op"]): OpResult | OpError {
   if (outcome.op === "error") return { op: "error", failedOp: name, code: outcome.code };
-  // A client never sends createSession; a createSession outcome reaches sessionCreated instead.
-  if (outcome.op === "createSession") return { op: "error", failedOp: name, code: "Invalid" };
+  // A client never sends createSession or attachSession; their outcomes reach sessionJoined.
+  if (outcome.op === "createSession" || outcome.op === "attachSession")
+    return { op: "error", failedOp: name, code: "Invalid" };
   return outcome;
 }
 

@@ -17,13 +17,14 @@ import type { Applied, Phase, Role, Transition } from "../protocol/ready.js";
 import type { StateMachine } from "../protocol/state-machine.js";
 import type { ProposeResult } from "../protocol/zab-node.js";
 import { DataTree } from "../tree/data-tree.js";
-import type { TreeApplied } from "../tree/tree-applied.js";
+import type { TreeApplied, TreeOutcome } from "../tree/tree-applied.js";
 import { type TreeLimits, treeLimits } from "../tree/tree-limits.js";
 import type { TreeTxnOp } from "../tree/tree-txn.js";
 import { encodeTreeTxn, restampTreeTxn } from "../tree/tree-txn-codec.js";
 import { ChangeHistory } from "./change-history.js";
 import { ClientConnection, type MemberServices } from "./client-connection.js";
 import { SessionExpiry } from "./session-expiry.js";
+import { SessionOwners } from "./session-owners.js";
 import { WatchManager } from "./watch-manager.js";
 import type { ZabServerHooks, ZabServerStatus } from "./zab-server.js";
 
@@ -156,6 +157,7 @@ export class CoordinationMember {
   readonly #connections = new Set<ClientConnection>();
   readonly #bySession = new Map<SessionId, ClientConnection>();
   readonly #expiry = new SessionExpiry();
+  readonly #owners = new SessionOwners();
   readonly #touched = new Set<SessionId>();
   readonly #services: MemberServices;
   readonly #metrics: CoordinationMetrics;
@@ -207,8 +209,7 @@ export class CoordinationMember {
       applied: (applied) => this.#applied(applied),
       transition: (transition) => this.#transition(transition),
       touchedSessions: (sessions) => this.#expiry.touch(sessions, clock.now()),
-      // The leader stamps its own clock on a forwarded write, so ctime and mtime are the leader's.
-      prepareForwarded: (payload) => stampLeaderTime(payload, clock.wallTime()),
+      prepareForwarded: (payload, from) => this.#prepareForwarded(payload, from),
     };
     this.#services = {
       serverId: options.id,
@@ -222,7 +223,7 @@ export class CoordinationMember {
       logger: options.logger ?? silentLogger,
       isServing: () => !this.#closed && this.#runtime?.status().phase === "broadcast",
       isApplying: () => this.#applying,
-      submit: (sessionId, cxid, op) => this.#submit(sessionId, cxid, op),
+      submit: (sessionId, cxid, op) => this.#submitForClient(sessionId, cxid, op),
       newSession: () => newSession(options.id, clock),
       touch: (sessionId) => this.#touched.add(sessionId),
       requested: (op) => this.#metrics.request(op),
@@ -329,6 +330,45 @@ export class CoordinationMember {
     return runtime.submit(encodeTreeTxn({ sessionId, cxid, timeMs: this.#clock.wallTime(), op }));
   }
 
+  /**
+   * Submits a write of one of this member's clients. While leading, the write must come from the
+   * session's owner (see {@link SessionOwners}); a stale connection's write is refused as if the
+   * ensemble could not take it, and the connection closes once the session's move applies.
+   */
+  #submitForClient(sessionId: SessionId, cxid: number, op: TreeTxnOp): ProposeResult {
+    if (this.#leads() && !this.#owners.admit({ sessionId, cxid, timeMs: 0, op }, this.#services.serverId)) {
+      this.#refusedMoved(sessionId, this.#services.serverId);
+      return { kind: "rejected", reason: "notReady" };
+    }
+    return this.#submit(sessionId, cxid, op);
+  }
+
+  /**
+   * While leading: checks a learner's forwarded write and stamps the leader's clock on it, so
+   * ctime and mtime are the leader's; `undefined` drops it.
+   */
+  #prepareForwarded(payload: Uint8Array, from: ServerId): Uint8Array | undefined {
+    let stamped: ReturnType<typeof restampTreeTxn>;
+    try {
+      stamped = restampTreeTxn(payload, this.#clock.wallTime());
+    } catch {
+      // Not a tree transaction: a confused or hostile learner. Dropping it is safe: nobody waits.
+      return undefined;
+    }
+    if (!this.#owners.admit(stamped.txn, from)) {
+      this.#refusedMoved(stamped.txn.sessionId, from);
+      return undefined;
+    }
+    return stamped.payload;
+  }
+
+  #refusedMoved(sessionId: SessionId, from: ServerId): void {
+    this.#services.logger.info(
+      { session: sessionId.toString(16), from },
+      "refusing a write from a connection its session has moved away from",
+    );
+  }
+
   #applied(applied: readonly Applied<TreeApplied>[]): void {
     // The tree already reflects the whole batch, but its watches fire one transaction at a time,
     // each before the reply to the write that made it (as in ZooKeeper). Until the last has
@@ -348,7 +388,14 @@ export class CoordinationMember {
         }
         if (outcome.op === "createSession") {
           if (this.#leads()) this.#expiry.track(outcome.sessionId, outcome.timeoutMs, this.#clock.now());
-          connection?.sessionCreated(outcome);
+          connection?.sessionJoined(outcome);
+          continue;
+        }
+        if (
+          outcome.op === "attachSession" ||
+          (outcome.op === "error" && outcome.failedOp === "attachSession")
+        ) {
+          this.#sessionAttached(result.sessionId, outcome, connection);
           continue;
         }
         if (connection !== undefined && result.cxid !== 0) {
@@ -357,6 +404,7 @@ export class CoordinationMember {
         }
         if (outcome.op === "closeSession") {
           this.#expiry.forget(result.sessionId);
+          this.#owners.forget(result.sessionId);
           // Expired rather than closed by its client: the client learns it when it reconnects.
           this.#bySession.get(result.sessionId)?.close("the session expired");
         }
@@ -367,7 +415,26 @@ export class CoordinationMember {
     for (const connection of answered) connection.batchApplied();
   }
 
+  /**
+   * A session's move applied: the connection that asked for it here is answered; a connection of
+   * the session here that did not ask is stale (the client moved elsewhere) and closes.
+   */
+  #sessionAttached(
+    sessionId: SessionId,
+    outcome: TreeOutcome,
+    connection: ClientConnection | undefined,
+  ): void {
+    if (outcome.op === "attachSession" && outcome.serverId !== this.#services.serverId) {
+      connection?.close(`the session moved to member ${outcome.serverId}`);
+      return;
+    }
+    if (outcome.op === "attachSession" && this.#leads()) this.#expiry.touch([sessionId], this.#clock.now());
+    connection?.sessionJoined(outcome);
+  }
+
   #transition(transition: Transition): void {
+    // A new leadership, or none: no owner is known any more (see SessionOwners).
+    this.#owners.clear();
     if (transition.phase !== "broadcast") {
       // Without a leader this member cannot answer writes or vouch for freshness: its clients
       // move to a member that can.
@@ -393,16 +460,6 @@ function countSetting(name: string, value: number | undefined, fallback: number,
     throw new ZabError("Invalid", `${name} must be a safe integer of at least ${min}, got ${count}`);
   }
   return count;
-}
-
-/** Re-stamps a forwarded tree transaction with the leader's wall time. */
-function stampLeaderTime(payload: Uint8Array, timeMs: number): Uint8Array | undefined {
-  try {
-    return restampTreeTxn(payload, timeMs);
-  } catch {
-    // Not a tree transaction: a confused or hostile learner. Dropping it is safe: nobody waits.
-    return undefined;
-  }
 }
 
 /** A session id no other member can hand out (the member id in the top 16 bits) and a secret. */

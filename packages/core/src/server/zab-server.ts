@@ -77,8 +77,11 @@ export interface ZabServerHooks<Result> {
   /**
    * While leading: turns a learner's forwarded command into the payload to propose (for example,
    * stamping the leader's clock), or returns `undefined` to drop it.
+   *
+   * @param payload - The command.
+   * @param from - The learner that forwarded it, as the transport authenticated it.
    */
-  readonly prepareForwarded?: (payload: Uint8Array) => Uint8Array | undefined;
+  readonly prepareForwarded?: (payload: Uint8Array, from: ServerId) => Uint8Array | undefined;
 }
 
 /**
@@ -456,7 +459,7 @@ export class ZabServer<Result> implements AsyncDisposable {
     }
     for (const request of ready.requests) {
       const prepare = this.#hooks?.prepareForwarded;
-      const payload = prepare === undefined ? request.payload : prepare(request.payload);
+      const payload = prepare === undefined ? request.payload : prepare(request.payload, request.from);
       if (payload === undefined) continue;
       const outcome = this.#propose(payload);
       if (outcome.kind !== "proposed") {

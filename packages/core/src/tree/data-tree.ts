@@ -37,12 +37,18 @@ import type { StateMachine } from "../protocol/state-machine.js";
 import { formatZxid, ZXID_ZERO, type Zxid } from "../protocol/zxid.js";
 import { createModeTraits } from "./create-mode.js";
 import { nodeName, parentOf, pathProblem, quotePath, SEQUENCE_MAX, sequentialPath } from "./path.js";
-import type { CreateSessionResult, TreeApplied, TreeChange, TreeOutcome } from "./tree-applied.js";
+import type {
+  AttachSessionResult,
+  CreateSessionResult,
+  TreeApplied,
+  TreeChange,
+  TreeOutcome,
+} from "./tree-applied.js";
 import { TREE_LIMITS_DEFAULT } from "./tree-limits.js";
 import { bySessionId, SessionRecord, type TreeSession } from "./tree-session.js";
 import { decodeTreeSnapshot, encodeTreeSnapshot } from "./tree-snapshot.js";
 import { TreeState, type UndoLog } from "./tree-state.js";
-import type { CloseSessionTxnOp, CreateSessionTxnOp, TreeTxn } from "./tree-txn.js";
+import type { AttachSessionTxnOp, CloseSessionTxnOp, CreateSessionTxnOp, TreeTxn } from "./tree-txn.js";
 import { decodeTreeTxn } from "./tree-txn-codec.js";
 import type { ZNode } from "./znode.js";
 
@@ -294,6 +300,7 @@ export class DataTree implements StateMachine<TreeApplied> {
     const { op } = txn;
     if (op.op === "createSession") return this.#createSession(op);
     if (op.op === "closeSession") return this.#closeSession(op, zxid, changes);
+    if (op.op === "attachSession") return this.#attachSession(op);
     // ZooKeeper checks the session of every write before proposing it; checking at apply time
     // instead decides against the committed session table, the same on every member.
     if (txn.sessionId !== NO_SESSION && !this.#state.sessions.has(txn.sessionId)) {
@@ -329,6 +336,12 @@ export class DataTree implements StateMachine<TreeApplied> {
       timeoutMs: op.timeoutMs,
       password: op.password.slice(),
     };
+  }
+
+  #attachSession(op: AttachSessionTxnOp): AttachSessionResult | OpError<"attachSession"> {
+    // Nothing in the tree changes: the transaction orders the session's move among its writes.
+    if (!this.#state.sessions.has(op.sessionId)) return failure("attachSession", "SessionExpired");
+    return { op: "attachSession", sessionId: op.sessionId, serverId: op.serverId };
   }
 
   #closeSession(

@@ -13,9 +13,9 @@ import type {
   SetDataResult,
   WatchEvent,
 } from "../protocol/client-messages.js";
-import type { SessionId } from "../protocol/ids.js";
+import type { ServerId, SessionId } from "../protocol/ids.js";
 import type { Zxid } from "../protocol/zxid.js";
-import type { TreeTxnOp } from "./tree-txn.js";
+import type { AttachSessionTxnOp, TreeTxnOp } from "./tree-txn.js";
 
 /**
  * One change to a node, in the vocabulary of watch events.
@@ -47,6 +47,20 @@ export interface CreateSessionResult {
 }
 
 /**
+ * The outcome of an {@link AttachSessionTxnOp}: the session is open and now attached to a member.
+ *
+ * @since 0.1.0
+ */
+export interface AttachSessionResult {
+  /** Names the operation answered. */
+  readonly op: "attachSession";
+  /** The session. */
+  readonly sessionId: SessionId;
+  /** The member it attached to. */
+  readonly serverId: ServerId;
+}
+
+/**
  * What a transaction came to: the operation's result, or an {@link OpError} naming the operation
  * and its code.
  *
@@ -63,6 +77,7 @@ export type TreeOutcome =
   | MultiResult
   | CreateSessionResult
   | CloseSessionResult
+  | AttachSessionResult
   | OpError<TreeTxnOp["op"]>;
 
 /**

@@ -7,11 +7,13 @@
  * u64  sessionId
  * i32  cxid
  * u64  timeMs (at most 2^53 - 1)
- * u8   op: create 1, delete 2, setData 5, multi 14, closeSession 245, createSession 246
- *      (ZooKeeper's OpCode numbers; -11 and -10 as 8-bit two's complement)
+ * u8   op: create 1, delete 2, setData 5, multi 14, attachSession 244, closeSession 245,
+ *      createSession 246 (ZooKeeper's OpCode numbers, -11 and -10 as 8-bit two's complement;
+ *      attachSession is zab's own)
  * ...  the op's fields: a client operation's fields exactly as the client protocol encodes them
  *      (docs/architecture/wire-format.md), or for closeSession `u64 sessionId`, for
- *      createSession `u64 sessionId, u32 timeoutMs, 16 bytes password`
+ *      createSession `u64 sessionId, u32 timeoutMs, 16 bytes password`, for attachSession
+ *      `u64 sessionId, u32 serverId`
  * ```
  *
  * The format has its own version byte, independent of the wire protocol's: payloads live on in
@@ -25,7 +27,7 @@ import { assertNever } from "../assert.js";
 import { readOpFields, SESSION_PASSWORD_BYTES, writeOpFields } from "../codec/client-codec.js";
 import { FrameReader } from "../codec/frame-reader.js";
 import { wireEnum } from "../codec/wire-enum.js";
-import type { SessionId } from "../protocol/ids.js";
+import type { ServerId, SessionId } from "../protocol/ids.js";
 import { encodeFields } from "./encode-fields.js";
 import type { TreeTxn, TreeTxnOp } from "./tree-txn.js";
 
@@ -36,6 +38,7 @@ const TREE_TXN_OPS = wireEnum<TreeTxnOp["op"]>({
   delete: 2,
   setData: 5,
   multi: 14,
+  attachSession: 244,
   closeSession: 245,
   createSession: 246,
 });
@@ -76,6 +79,10 @@ export function encodeTreeTxn(txn: TreeTxn): Uint8Array {
         return;
       case "closeSession":
         sink.u64("sessionId", op.sessionId);
+        return;
+      case "attachSession":
+        sink.u64("sessionId", op.sessionId);
+        sink.u32("serverId", op.serverId);
         return;
       case "create":
       case "delete":
@@ -124,21 +131,34 @@ export function decodeTreeTxn(payload: Uint8Array): TreeTxn {
 const TIME_OFFSET = 1 + 8 + 4;
 
 /**
- * The same transaction with another time, without re-encoding it: the payload is checked to be a
- * whole, valid tree transaction, then copied with the 8 bytes of its time replaced.
+ * The same transaction with another time, without re-encoding it: the payload is decoded (so it
+ * is checked to be a whole, valid tree transaction), then copied with the 8 bytes of its time
+ * replaced.
  *
  * @param payload - An encoded tree transaction.
  * @param timeMs - The new time, a safe non-negative integer.
- * @returns A new payload; `payload` is unchanged.
+ * @returns The decoded transaction with the new time, and its encoding (a new buffer; `payload`
+ *   is unchanged).
  * @throws {@link ZabError} `"BadFrame"` when `payload` is not a valid tree transaction.
  * @since 0.1.0
  * @internal
  */
-export function restampTreeTxn(payload: Uint8Array, timeMs: number): Uint8Array {
-  decodeTreeTxn(payload);
+export function restampTreeTxn(
+  payload: Uint8Array,
+  timeMs: number,
+): { readonly txn: TreeTxn; readonly payload: Uint8Array } {
+  const txn = { ...decodeTreeTxn(payload), timeMs };
   const copy = payload.slice();
   new DataView(copy.buffer, copy.byteOffset, copy.byteLength).setBigUint64(TIME_OFFSET, BigInt(timeMs));
-  return copy;
+  return { txn, payload: copy };
+}
+
+/** A member id: 1 to 2^31-1, as {@link serverId} requires. */
+function readServerId(reader: FrameReader): ServerId {
+  const value = reader.u32("serverId");
+  if (value < 1 || value > 0x7fff_ffff)
+    reader.fail("serverId", `${value} is not a member id`, { justRead: 4 });
+  return value as ServerId;
 }
 
 // Object literals evaluate their properties in source order, so each reads its fields in the
@@ -154,6 +174,12 @@ function readTreeTxnOp(reader: FrameReader, name: TreeTxnOp["op"]): TreeTxnOp {
       };
     case "closeSession":
       return { op: name, sessionId: reader.u64("sessionId") as SessionId };
+    case "attachSession":
+      return {
+        op: name,
+        sessionId: reader.u64("sessionId") as SessionId,
+        serverId: readServerId(reader),
+      };
     case "create":
     case "delete":
     case "setData":

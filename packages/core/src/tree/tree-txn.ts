@@ -12,7 +12,7 @@
  * @module
  */
 import type { CreateOp, DeleteOp, MultiOp, SetDataOp } from "../protocol/client-messages.js";
-import type { SessionId } from "../protocol/ids.js";
+import type { ServerId, SessionId } from "../protocol/ids.js";
 
 /**
  * Open a session: add it to the replicated session table.
@@ -44,6 +44,27 @@ export interface CloseSessionTxnOp {
 }
 
 /**
+ * Attach a session to the member its client just reconnected to (ZooKeeper's session move).
+ *
+ * @remarks
+ * The member proposes it before it answers the client's reconnect, and the leader, on proposing
+ * it, records that member as the session's owner: from then on it drops any write of the
+ * session that reaches it from another member. So a write the client sent on a connection it
+ * has since lost is either ordered before this transaction (the reconnected client sees it) or
+ * never committed: it cannot land after the client looked for it. The tree itself does not
+ * change; applying it fails with `SessionExpired` when the session is gone.
+ * @since 0.1.0
+ */
+export interface AttachSessionTxnOp {
+  /** Names the operation. */
+  readonly op: "attachSession";
+  /** The session. */
+  readonly sessionId: SessionId;
+  /** The member the session's client is now connected to. */
+  readonly serverId: ServerId;
+}
+
+/**
  * The operation of a {@link TreeTxn}.
  *
  * @remarks
@@ -51,7 +72,14 @@ export interface CloseSessionTxnOp {
  * inside a multi (ZOOKEEPER-2623/4680), so the codec cannot even express one at the top level.
  * @since 0.1.0
  */
-export type TreeTxnOp = CreateSessionTxnOp | CloseSessionTxnOp | CreateOp | DeleteOp | SetDataOp | MultiOp;
+export type TreeTxnOp =
+  | CreateSessionTxnOp
+  | CloseSessionTxnOp
+  | AttachSessionTxnOp
+  | CreateOp
+  | DeleteOp
+  | SetDataOp
+  | MultiOp;
 
 /**
  * A data tree transaction: who asked, when, and what.

@@ -810,7 +810,7 @@ export class Simulation {
     }
     for (const request of ready.requests) {
       const prepare = hooks?.prepareForwarded;
-      const payload = prepare === undefined ? request.payload : prepare(request.payload);
+      const payload = prepare === undefined ? request.payload : prepare(request.payload, request.from);
       if (payload === undefined) continue;
       if (prepare !== undefined) this.checker.proposed(payload);
       node.propose(payload);

@@ -19,14 +19,14 @@ it.each([1, 2, 3, 4, 5, 6])(
   async (seed) => {
     const scenario = new CoordinationScenario({ seed });
     const { sim, clock } = scenario;
-    const sleep = (ms: number) => new Promise((resolve) => clock.setTimeout(resolve, ms));
+    const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(() => resolve(), ms));
 
     const work = async () => {
       const session = await scenario.connect(seed, { sessionTimeoutMs: SESSION_TIMEOUT_MS });
       const path = await session.create("/owner", { mode: "ephemeral" });
       const writer = keepWriting(session, path, sleep);
       await sleep(300);
-      sim.partition([[1], [2], [3]]);
+      sim.partition(sim.voterIds.map((id) => [id]));
       for (const id of sim.voterIds) sim.clients.isolate(id);
       await sleep(3 * SESSION_TIMEOUT_MS);
       sim.heal();

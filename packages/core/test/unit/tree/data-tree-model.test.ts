@@ -26,7 +26,7 @@ import type {
   SetDataOp,
   Stat,
 } from "../../../src/protocol/client-messages.js";
-import { type SessionId, sessionId } from "../../../src/protocol/ids.js";
+import { type SessionId, serverId, sessionId } from "../../../src/protocol/ids.js";
 import type { Zxid } from "../../../src/protocol/zxid.js";
 import type { TreeChange, TreeOutcome } from "../../../src/tree/tree-applied.js";
 import type { TreeTxnOp } from "../../../src/tree/tree-txn.js";
@@ -121,6 +121,9 @@ class Model {
         if (this.sessions.has(op.sessionId)) return { outcome: error(op.op, "Invalid"), changes };
         this.sessions.set(op.sessionId, op.timeoutMs);
         return { outcome: { ...op, password: op.password }, changes };
+      case "attachSession":
+        if (!this.sessions.has(op.sessionId)) return { outcome: error(op.op, "SessionExpired"), changes };
+        return { outcome: { op: "attachSession", sessionId: op.sessionId, serverId: op.serverId }, changes };
       case "closeSession": {
         if (!this.sessions.has(op.sessionId)) return { outcome: error(op.op, "SessionExpired"), changes };
         const owned = [...this.nodes.entries()]
@@ -407,6 +410,14 @@ const commands: fc.Arbitrary<TxnCommand>[] = [
       ([id, by]) =>
         new TxnCommand(`closeSession ${id}`, by, () => ({ op: "closeSession", sessionId: sessionId(id) })),
     ),
+  fc.tuple(fc.constantFrom(1n, 2n, 3n), fc.constantFrom(1, 2, 3), sessionChoice).map(
+    ([id, member, by]) =>
+      new TxnCommand(`attachSession ${id} to ${member}`, by, () => ({
+        op: "attachSession",
+        sessionId: sessionId(id),
+        serverId: serverId(member),
+      })),
+  ),
 ];
 
 describe("the data tree against a reference model", () => {

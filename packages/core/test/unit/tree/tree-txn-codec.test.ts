@@ -22,6 +22,7 @@ import {
   concat,
   expectBadFrame,
   opArbitraries,
+  serverIdArbitrary,
   sessionIdArbitrary,
   u32Arbitrary,
 } from "../codec/arbitraries.js";
@@ -39,6 +40,10 @@ const treeTxnOpArbitraries: {
       timeoutMs: u32Arbitrary,
       password: fc.uint8Array({ minLength: 16, maxLength: 16 }),
     },
+    { noNullPrototype: true },
+  ),
+  attachSession: fc.record(
+    { op: fc.constant("attachSession"), sessionId: sessionIdArbitrary, serverId: serverIdArbitrary },
     { noNullPrototype: true },
   ),
   closeSession: fc.record(
@@ -79,7 +84,9 @@ describe("tree txn codec", () => {
       fc.property(treeTxnArbitrary, fc.maxSafeNat(), (txn, timeMs) => {
         const payload = encodeTreeTxn(txn);
         const original = payload.slice();
-        expect(restampTreeTxn(payload, timeMs)).toStrictEqual(encodeTreeTxn({ ...txn, timeMs }));
+        const restamped = restampTreeTxn(payload, timeMs);
+        expect(restamped.payload).toStrictEqual(encodeTreeTxn({ ...txn, timeMs }));
+        expect(restamped.txn).toStrictEqual({ ...txn, timeMs });
         expect(payload).toStrictEqual(original);
       }),
       { numRuns: 300 },
