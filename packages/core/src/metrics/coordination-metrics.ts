@@ -58,6 +58,7 @@ export class CoordinationMetrics {
   readonly #sentBytes: Counter;
   readonly #receivedFrames: Counter;
   readonly #receivedBytes: Counter;
+  readonly #watchEvents: Counter;
 
   /**
    * @param registry - Where to register; the names must be free there.
@@ -104,6 +105,15 @@ export class CoordinationMetrics {
       name: "zab_client_received_bytes_total",
       help: "Bytes of the frames this member received from its clients (encoded messages, without transport framing).",
     });
+    this.#watchEvents = registry.counter({
+      name: "zab_watch_events_total",
+      help: "Watch events this member sent to its clients: the fan-out of its watches.",
+    });
+  }
+
+  /** A watch fired: one event went to one client connection. */
+  watchEvent(): void {
+    this.#watchEvents.inc();
   }
 
   /**

@@ -384,6 +384,7 @@ export class CoordinationMember {
         for (const { type, path } of result.changes) {
           for (const watcher of this.#watches.trigger(type, path)) {
             watcher.notify({ kind: "watchEvent", type, path, zxid: result.zxid });
+            this.#metrics.watchEvent();
           }
         }
         if (outcome.op === "createSession") {

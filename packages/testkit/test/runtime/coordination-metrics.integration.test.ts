@@ -40,10 +40,14 @@ describe("session layer metrics of a running member", () => {
       expect(value(follower, "zab_sessions")).toBe(1);
       expect(value(follower, "zab_client_connections")).toBe(1);
       expect(value(follower, "zab_watches")).toBe(1);
+      expect(value(follower, "zab_watch_events_total")).toBe(0);
+      await session.setData("/a", new Uint8Array([1]));
+      expect(value(follower, "zab_watch_events_total")).toBe(1);
       expect(value(follower, 'zab_client_requests_total{op="create"}')).toBe(2);
       expect(value(follower, 'zab_client_requests_total{op="getData"}')).toBe(1);
       expect(value(follower, 'zab_client_requests_total{op="getChildren"}')).toBe(1);
       expect(value(follower, 'zab_client_requests_total{op="delete"}')).toBe(0);
+      expect(value(follower, 'zab_client_requests_total{op="setData"}')).toBe(1);
       expect(value(follower, "zab_client_received_frames_total")).toBeGreaterThanOrEqual(5);
       expect(value(follower, "zab_client_received_bytes_total")).toBeGreaterThan(0);
       expect(value(follower, "zab_client_sent_bytes_total")).toBeGreaterThan(0);

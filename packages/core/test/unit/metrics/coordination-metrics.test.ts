@@ -1,5 +1,5 @@
 // Goal: the session layer's instruments count client requests per operation (every operation has
-// its series from the start) and the frames and bytes crossing a counted channel both ways, while
+// its series from the start), watch events sent, and the frames and bytes crossing a counted channel both ways, while
 // the channel behaves exactly as the one it wraps; sessions, connections and watches are read at
 // scrape time. Method: a local channel pair, one end counted, and the registry's samples.
 import { describe, expect, it } from "vitest";
@@ -37,6 +37,19 @@ describe("CoordinationMetrics", () => {
     const ops = registry.render().match(/^zab_client_requests_total\{/gm) ?? [];
     expect(ops).toHaveLength(12);
     expect(sample(registry, 'zab_client_requests_total{op="removeWatches"}')).toBe(0);
+  });
+
+  it("counts watch events sent", () => {
+    const registry = new MetricsRegistry();
+    const metrics = new CoordinationMetrics(registry, {
+      sessions: () => 0,
+      connections: () => 0,
+      watches: () => 0,
+    });
+    expect(sample(registry, "zab_watch_events_total")).toBe(0);
+    metrics.watchEvent();
+    metrics.watchEvent();
+    expect(sample(registry, "zab_watch_events_total")).toBe(2);
   });
 
   it("reads sessions, connections and watches when scraped", () => {
