@@ -1,0 +1,84 @@
+// Goal: pin down the one schedule, found by the mutex simulation (seed 184 of 300, abortOn
+// "lost"), in which two holders believed at once, and show which policy is safe against it.
+//
+// The schedule: a holder's session is served by member M. M is cut off from its clients, so the
+// holder is suspended. A third of a session timeout later M is let back to its clients; the
+// holder reconnects to M (the reconnect is ordered through the leader, which hears of the session
+// then), and at that moment M is silently partitioned from its peers. M notices its silent leader
+// only after its sync limit; until then it keeps answering the client's pings, and the client
+// counts its session good for a full timeout from the last answer, while the leader, which hears
+// of none of them, expires the session a timeout after the reconnect — earlier — and hands the
+// lock to a waiter on another member.
+//
+// So the client's own "lost" timer is not a lower bound of the leader's expiry: a member that has
+// lost its leader but does not know it yet keeps confirming the session (the same holds for a
+// member that crashes between answering and reporting; see member-crash-before-reporting). That
+// is a limitation of @zab/core, documented in docs/architecture/sessions.md and tracked for a
+// leader-side expiry grace; the test is marked `fails` until then. With abortOn "suspended" (the
+// default) the holder stopped believing the moment it was cut off, and fencing tokens protect
+// the resource either way.
+import { connect, type ServerId } from "@zab/core";
+import { CoordinationScenario } from "@zab/testkit";
+import { describe, expect, it } from "vitest";
+import { type AbortOn, Mutex } from "../src/index.js";
+
+const LOCK = "/locks/partitioned-member";
+const SESSION_TIMEOUT_MS = 1_000;
+
+/** Runs the schedule; returns for how long both the holder and the waiter believed at once. */
+async function overlapMs(abortOn: AbortOn): Promise<number> {
+  const scenario = new CoordinationScenario({ seed: 184 });
+  const { sim, clock } = scenario;
+  const pause = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
+  const work = (async () => {
+    let leader = sim.leader();
+    while (leader === undefined) {
+      await pause(5);
+      leader = sim.leader();
+    }
+    const leaderId: ServerId = leader;
+    const [member, other] = sim.voterIds.filter((id) => id !== leaderId) as [ServerId, ServerId];
+    const options = { sessionTimeoutMs: SESSION_TIMEOUT_MS, dialer: sim.clientDialer(), clock };
+    const holderSession = await connect({ ...options, members: [member] });
+    const waiterSession = await connect({ ...options, members: [other, leaderId] });
+    const holder = await new Mutex(holderSession, LOCK, { clock, abortOn }).acquire();
+    // The moment the holder is back on M, M is silently cut off from its peers: the session's
+    // touch from the handshake never reaches the leader.
+    const states = holderSession.states();
+    void (async () => {
+      for await (const state of states) {
+        if (state !== "reconnected") continue;
+        sim.partition([[member]], { silent: true });
+        return;
+      }
+    })();
+    let holderBelievesUntil = Number.POSITIVE_INFINITY;
+    holder.signal.addEventListener("abort", () => {
+      holderBelievesUntil = clock.now();
+    });
+    const waiting = new Mutex(waiterSession, LOCK, { clock, abortOn }).acquire();
+    await pause(50);
+    sim.clients.isolate(member);
+    await pause(SESSION_TIMEOUT_MS / 3);
+    sim.clients.reconnect(member);
+    const waiter = await waiting;
+    const grantedAt = clock.now();
+    // Let the holder's own timer run out, whatever it is, before judging.
+    await pause(SESSION_TIMEOUT_MS * 2);
+    sim.heal();
+    await waiter.release();
+    await Promise.allSettled([holderSession.close(), waiterSession.close()]);
+    return Math.max(0, holderBelievesUntil - grantedAt);
+  })();
+  return scenario.runUntilSettled(work, 30_000);
+}
+
+describe("a holder that reconnects through a member cut off from its leader", () => {
+  it("has stopped believing before anyone else is granted the lock (abortOn suspended)", async () => {
+    expect(await overlapMs("suspended")).toBe(0);
+  });
+
+  it.fails("has stopped believing before anyone else is granted the lock (abortOn lost; core limitation)", async () => {
+    expect(await overlapMs("lost")).toBe(0);
+  });
+});
