@@ -200,6 +200,7 @@ export {
   type RoleAndPhase,
   type ZabRuntimeView,
 } from "./server/coordination-member.js";
+export { sessionExpiryGraceMs } from "./server/session-expiry.js";
 export { CoordinationServer, type CoordinationServerOptions } from "./server/coordination-server.js";
 export {
   ZabServer,

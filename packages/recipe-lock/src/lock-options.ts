@@ -7,8 +7,9 @@ import type { Clock } from "@zab/core";
 import type { AbortOn } from "./session-trust.js";
 
 /**
- * The default of {@link RecipeOptions.abortOn}: `"suspended"`, Curator's standard policy. See
- * {@link AbortOn} for why it is not `"lost"` yet.
+ * The default of {@link RecipeOptions.abortOn}: `"suspended"`, Curator's standard policy: a
+ * holder stops at the first sign of trouble, whatever the ensemble later decides (see
+ * {@link AbortOn}).
  *
  * @since 0.1.0
  */

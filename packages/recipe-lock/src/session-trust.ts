@@ -17,11 +17,10 @@ import { type ConnectionState, type Coordination, ZabError } from "@zab/core";
  *   to have survived (it then releases and acquires again).
  * - `"lost"`: only when the session is lost — the ensemble expired it, or the client's own timer
  *   ran out — or closed. The lock then survives a member crash that the session outlives by
- *   moving to another member. It is as safe as the client's expiry timer is a lower bound of the
- *   ensemble's expiry, which it is not yet: a member cut off from its leader may still answer a
- *   reconnection for up to its sync limit, and a member that crashes loses the client activity it
- *   answered but had not reported to the leader; either makes the timer late (see the locks
- *   guide). So this policy is not the default.
+ *   moving to another member. The ensemble expires a session no earlier than the client's timer
+ *   runs out (its leader waits past the timeout for what members confirmed but had not reported),
+ *   so no other holder is granted before the signal fires; a crashed holder's lock is handed over
+ *   that much later.
  *
  * Either way the signal also fires when the session is lost or closed, and when the lease is
  * released. Neither protects against a holder process that is paused: fencing tokens do.

@@ -17,11 +17,11 @@
 // expired the holder's session. Lost sessions are replaced. At the end, after every fault is
 // healed and more than a session timeout has passed, the lock's directory must be empty.
 //
-// CI runs 30 seeds per policy; LOCK_SIM_SEEDS=300 runs more. With 300, abortOn "lost" fails on
-// seeds 184 and 232: two ways @zab/core lets the ensemble expire a session before its client's
-// timer says it may, pinned down by reconnect-through-partitioned-member.sim.test.ts and
-// member-crash-before-reporting.sim.test.ts. "suspended" passes all 300, for the mutex, the
-// read-write lock and the semaphore.
+// CI runs 30 seeds per policy; LOCK_SIM_SEEDS=300 runs more. Seeds 184 and 232 once failed with
+// abortOn "lost": two ways the ensemble expired a session before its client's timer said it may,
+// pinned down by reconnect-through-partitioned-member.sim.test.ts and
+// member-crash-before-reporting.sim.test.ts and fixed in @zab/core (reconnects ordered through
+// the leader, and the leader's expiry grace).
 import { describe, expect, it } from "vitest";
 import { type RunReport, runMutexUnderFaults } from "./lock-under-faults.js";
 
@@ -40,7 +40,9 @@ describe("Mutex under faults", () => {
       // The batch must have done real work through real faults, or it proves little.
       expect(reports.every((report) => report.grants > 0)).toBe(true);
       expect(total((r) => r.finalGrants)).toBeGreaterThan(SEEDS);
-      expect(total((r) => r.grants)).toBeGreaterThan(SEEDS * 10);
+      // About 8 grants a seed: a crashed holder's session now outlives its timeout by the leader's
+      // expiry grace, so fewer hand-overs fit in a run.
+      expect(total((r) => r.grants)).toBeGreaterThan(SEEDS * 6);
       expect(total((r) => r.faults)).toBeGreaterThan(SEEDS * 3);
       expect(total((r) => r.cuts)).toBeGreaterThan(SEEDS / 2);
       expect(total((r) => r.timeouts)).toBeGreaterThan(0);

@@ -10,13 +10,12 @@
 // of none of them, expires the session a timeout after the reconnect — earlier — and hands the
 // lock to a waiter on another member.
 //
-// So the client's own "lost" timer is not a lower bound of the leader's expiry: a member that has
-// lost its leader but does not know it yet keeps confirming the session (the same holds for a
-// member that crashes between answering and reporting; see member-crash-before-reporting). That
-// is a limitation of @zab/core, documented in docs/architecture/sessions.md and tracked for a
-// leader-side expiry grace; the test is marked `fails` until then. With abortOn "suspended" (the
-// default) the holder stopped believing the moment it was cut off, and fencing tokens protect
-// the resource either way.
+// That was a limitation of @zab/core: the client's own "lost" timer was not a lower bound of the
+// leader's expiry, because a member that has lost its leader but does not know it yet keeps
+// confirming the session. The leader now waits a third of the timeout plus its members' sync
+// limit past the timeout (sessionExpiryGraceMs), so both policies must hold; with abortOn
+// "suspended" (the default) the holder stopped believing the moment it was cut off, and fencing
+// tokens protect the resource either way.
 import { connect, type ServerId } from "@zab/core";
 import { CoordinationScenario } from "@zab/testkit";
 import { describe, expect, it } from "vitest";
@@ -78,7 +77,7 @@ describe("a holder that reconnects through a member cut off from its leader", ()
     expect(await overlapMs("suspended")).toBe(0);
   });
 
-  it.fails("has stopped believing before anyone else is granted the lock (abortOn lost; core limitation)", async () => {
+  it("has stopped believing before anyone else is granted the lock (abortOn lost)", async () => {
     expect(await overlapMs("lost")).toBe(0);
   });
 });

@@ -590,9 +590,8 @@ class ClientSession implements Coordination {
       new ZabError("ConnectionLoss", "the channel broke before the watch fired: read again to watch again"),
     );
     this.#setState("suspended");
-    // The ensemble expires the session about a timeout after it last heard of it: this is the
-    // client's estimate of that moment (not a lower bound: see "Client connection states" in
-    // docs/architecture/sessions.md).
+    // The ensemble cannot expire the session before this moment (its leader waits past the
+    // timeout for what members confirmed but did not report: sessionExpiryGraceMs).
     const expiresInMs = connection.confirmedAtMs + this.#timeoutMs - this.#clock.now();
     this.#expiryTimer = this.#clock.setTimeout(
       () =>

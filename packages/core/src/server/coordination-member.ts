@@ -49,6 +49,13 @@ export interface CoordinationSettings {
    */
   readonly watchHistoryMax?: number;
   /**
+   * How much longer than a third of a session's timeout past the timeout itself the leader waits
+   * before expiring a session: what a member may confirm to its client without the leader
+   * hearing of it (`sessionExpiryGraceMs`). `CoordinationServer` sets it from its tick and sync
+   * limit; the simulator from its own. Default 0.
+   */
+  readonly expiryGraceMs?: number;
+  /**
    * The most sessions open in the ensemble; past it, this member refuses new sessions (closing
    * the channel, so the client tries elsewhere and eventually fails with `ConnectionLoss`), while
    * existing sessions still move here freely. Each session costs the leader a timer entry and
@@ -156,7 +163,7 @@ export class CoordinationMember {
   readonly #history: ChangeHistory;
   readonly #connections = new Set<ClientConnection>();
   readonly #bySession = new Map<SessionId, ClientConnection>();
-  readonly #expiry = new SessionExpiry();
+  readonly #expiry: SessionExpiry;
   readonly #owners = new SessionOwners();
   readonly #touched = new Set<SessionId>();
   readonly #services: MemberServices;
@@ -184,6 +191,7 @@ export class CoordinationMember {
         1,
       ),
     };
+    this.#expiry = new SessionExpiry(countSetting("expiryGraceMs", options.expiryGraceMs, 0, 0));
     const tree = new DataTree({ childrenPerNodeMax: limits.childrenPerNodeMax });
     const history = new ChangeHistory(watchHistoryMax);
     const clock = options.clock;
@@ -425,11 +433,12 @@ export class CoordinationMember {
     outcome: TreeOutcome,
     connection: ClientConnection | undefined,
   ): void {
+    // The move is activity: the leader counts the session's timeout from it.
+    if (outcome.op === "attachSession" && this.#leads()) this.#expiry.touch([sessionId], this.#clock.now());
     if (outcome.op === "attachSession" && outcome.serverId !== this.#services.serverId) {
       connection?.close(`the session moved to member ${outcome.serverId}`);
       return;
     }
-    if (outcome.op === "attachSession" && this.#leads()) this.#expiry.touch([sessionId], this.#clock.now());
     connection?.sessionJoined(outcome);
   }
 

@@ -11,9 +11,11 @@ import { ZabError } from "../errors.js";
 import { MetricsRegistry } from "../metrics/metrics-registry.js";
 import type { ClientAcceptor, ClientChannel, ClientDialer } from "../ports/client-channel.js";
 import { systemClock } from "../ports/clock.js";
+import { resolveZabConfig } from "../protocol/config.js";
 import type { ServerId } from "../protocol/ids.js";
 import type { TreeApplied } from "../tree/tree-applied.js";
 import { CoordinationMember, type CoordinationSettings } from "./coordination-member.js";
+import { sessionExpiryGraceMs } from "./session-expiry.js";
 import { ZabServer, type ZabServerOptions, type ZabServerStatus } from "./zab-server.js";
 
 /**
@@ -70,7 +72,14 @@ export class CoordinationServer implements AsyncDisposable {
   private constructor(options: CoordinationServerOptions) {
     this.#id = options.id;
     this.metrics = options.metrics ?? new MetricsRegistry();
-    this.#member = new CoordinationMember({ ...options, clock: systemClock, metrics: this.metrics });
+    this.#member = new CoordinationMember({
+      ...options,
+      clock: systemClock,
+      metrics: this.metrics,
+      expiryGraceMs:
+        options.expiryGraceMs ??
+        sessionExpiryGraceMs(options.tickMs ?? 50, resolveZabConfig(options).syncLimitTicks),
+    });
   }
 
   /**

@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { type Applied, CoordinationMember, type CoordinationSettings, type TreeApplied } from "@zab/core";
+import {
+  type Applied,
+  CoordinationMember,
+  type CoordinationSettings,
+  sessionExpiryGraceMs,
+  type TreeApplied,
+} from "@zab/core";
 import type { SimApplication, SimApplicationFactory } from "./sim-application.js";
 import type { SimulationOptions } from "./simulation.js";
 
@@ -19,7 +25,12 @@ import type { SimulationOptions } from "./simulation.js";
  */
 export function coordinationApplication(settings: CoordinationSettings = {}): SimApplicationFactory {
   return (host): SimApplication => {
-    const member = new CoordinationMember({ ...settings, id: host.id, clock: host.clock });
+    const member = new CoordinationMember({
+      expiryGraceMs: sessionExpiryGraceMs(host.tickMs, host.syncLimitTicks),
+      ...settings,
+      id: host.id,
+      clock: host.clock,
+    });
     member.bind(host);
     const { applied, transition, touchedSessions, prepareForwarded } = member.hooks;
     return {

@@ -17,6 +17,10 @@ export interface SimApplicationHost extends ZabRuntimeView {
   readonly id: ServerId;
   /** Virtual time; its timers die with the member's incarnation. */
   readonly clock: Clock;
+  /** Virtual ms per protocol tick. */
+  readonly tickMs: number;
+  /** The members' sync limit, in ticks. */
+  readonly syncLimitTicks: number;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type PeerMessage,
   type ProposeResult,
   type Ready,
+  resolveZabConfig,
   type ServerId,
   type StorageWrite,
   serverId,
@@ -668,6 +669,10 @@ export class Simulation {
       id: member.id,
       // Its timers are the member's events: held while it is paused, gone with a crash.
       clock: this.#virtualClock((at, run) => this.#atMember(member.id, at, run)),
+      tickMs: this.options.tickMs,
+      // The sync limit the member runs with (its own membership does not change it).
+      syncLimitTicks: resolveZabConfig({ ...this.options.zab, id: member.id, voters: this.#voterIds })
+        .syncLimitTicks,
       status: () => {
         const node = member.node;
         return alive() && node !== undefined
