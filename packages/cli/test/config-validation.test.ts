@@ -293,3 +293,155 @@ describe("help", () => {
     expect(usage.stdout).toMatch(/^usage: zab watch PATH/);
   });
 });
+
+const validNats = {
+  id: 1,
+  transport: "nats",
+  nats: { servers: ["nats://127.0.0.1:4222"], cluster: "demo" },
+  members: { "1": {}, "2": {}, "3": {} },
+  dataDir: "data/1",
+  security: { secret: "s" },
+};
+
+describe("NATS credentials and TLS are checked before anything starts", () => {
+  it.each<[string, unknown, string[]]>([
+    [
+      "two kinds of credentials",
+      { ...validNats, nats: { ...validNats.nats, token: "t", creds: "a.creds" } },
+      ["give one kind of NATS credentials, not nats.creds and nats.token"],
+    ],
+    [
+      "a user without a password",
+      { ...validNats, nats: { ...validNats.nats, user: "u" } },
+      ["nats.user and nats.pass go together: give both"],
+    ],
+    [
+      "a client certificate without its key",
+      { ...validNats, nats: { ...validNats.nats, tls: { cert: "c.pem" } } },
+      ["nats.tls.cert and nats.tls.key go together: give both"],
+    ],
+    [
+      "an empty tls object",
+      { ...validNats, nats: { ...validNats.nats, tls: {} } },
+      ["nats.tls must name at least one of ca, cert and key"],
+    ],
+    [
+      "a token that is not a string",
+      { ...validNats, nats: { ...validNats.nats, token: 42 } },
+      ["nats.token must be a non-empty string, got 42"],
+    ],
+    [
+      "a misspelled NATS field",
+      { ...validNats, nats: { ...validNats.nats, tokn: "t" } },
+      ['unknown field "tokn" in nats'],
+    ],
+    [
+      "a misspelled NATS TLS field",
+      { ...validNats, nats: { ...validNats.nats, tls: { cafile: "ca.pem" } } },
+      ['unknown field "cafile" in nats.tls'],
+    ],
+    [
+      "NATS settings with the TCP transport",
+      { ...valid, nats: { token: "t" } },
+      ["NATS settings (credentials) are given but the transport is tcp"],
+    ],
+  ])("%s", async (_, content, fragments) => {
+    const path = await configFile(content);
+    expectOneLineRefusal(await run(["serve", "--config", path]), ...fragments);
+  });
+
+  it("says which NATS credential or TLS file it cannot read, naming the path resolved against the config", async () => {
+    for (const [nats, what, file] of [
+      [{ creds: "missing.creds" }, "NATS creds", "missing.creds"],
+      [{ nkeySeed: "missing.nk" }, "NATS NKey seed", "missing.nk"],
+      [{ tls: { ca: "missing-ca.pem" } }, "NATS TLS CA", "missing-ca.pem"],
+    ] as const) {
+      const path = await configFile({ ...validNats, nats: { ...validNats.nats, ...nats } });
+      expectOneLineRefusal(
+        await run(["serve", "--config", path]),
+        `cannot read the ${what} file ${join(dir.path, file)}`,
+      );
+    }
+  });
+
+  it.each<[string, string[], string[]]>([
+    [
+      "two kinds of credentials",
+      ["--nats-token", "t", "--nats-user", "u", "--nats-pass", "p"],
+      ["give one kind of NATS credentials, not --nats-token and --nats-user/--nats-pass"],
+    ],
+    ["a password without a user", ["--nats-pass", "p"], ["--nats-user and --nats-pass go together"]],
+    ["an empty token", ["--nats-token", ""], ["--nats-token must not be empty"]],
+    [
+      "a client key without its certificate",
+      ["--nats-tls-key", "k.pem"],
+      ["--nats-tls-cert and --nats-tls-key go together"],
+    ],
+    ["an unknown transport", ["--transport", "udp"], ['--transport must be one of "tcp", "nats"']],
+  ])("serve refuses %s", async (_, flags, fragments) => {
+    const path = await configFile(validNats);
+    expectOneLineRefusal(await run(["serve", "--config", path, ...flags]), ...fragments);
+  });
+
+  it("serve refuses NATS flags with the TCP transport", async () => {
+    const path = await configFile(valid);
+    expectOneLineRefusal(
+      await run(["serve", "--config", path, "--nats-token", "t"]),
+      "are given but the transport is tcp",
+    );
+  });
+
+  const natsFlags = ["--transport", "nats", "--nats", "nats://127.0.0.1:4222", "--cluster", "demo"];
+  it.each<[string, string[], string[]]>([
+    [
+      "NATS without --members",
+      ["get", "/a", ...natsFlags, "--secret", "s"],
+      ["which members? over NATS give --members ID,ID,..."],
+    ],
+    [
+      "NATS --members with an address",
+      ["get", "/a", ...natsFlags, "--members", "h:1", "--secret", "s"],
+      ['--members entry "h:1" is not a member id'],
+    ],
+    [
+      "NATS without servers",
+      ["get", "/a", "--transport", "nats", "--cluster", "c", "--members", "1", "--secret", "s"],
+      ["the NATS servers are not set"],
+    ],
+    [
+      "NATS without a secret",
+      ["get", "/a", ...natsFlags, "--members", "1", "--insecure"],
+      ["the NATS transport authenticates every message with the cluster secret"],
+    ],
+    [
+      "NATS flags over TCP",
+      ["get", "/a", "--members", "h:1", "--insecure", "--nats-token", "t"],
+      ["are given but the transport is tcp"],
+    ],
+    [
+      "two kinds of NATS credentials",
+      ["ls", "/", ...natsFlags, "--members", "1", "--secret", "s", "--nats-token", "t", "--nats-creds", "c"],
+      ["give one kind of NATS credentials, not --nats-creds and --nats-token"],
+    ],
+    [
+      "a NATS creds file that is not there",
+      ["status", ...natsFlags, "--members", "1", "--secret", "s", "--nats-creds", "/no/such/file.creds"],
+      ["cannot read the NATS creds file /no/such/file.creds"],
+    ],
+  ])("client commands refuse %s", async (_, args, fragments) => {
+    expectOneLineRefusal(await run(args), ...fragments);
+  });
+
+  it("client commands read a NATS config file's credentials, and flags override them", async () => {
+    const path = await configFile({ ...validNats, nats: { ...validNats.nats, creds: "missing.creds" } });
+    expectOneLineRefusal(
+      await run(["get", "/a", "--config", path]),
+      `cannot read the NATS creds file ${join(dir.path, "missing.creds")}`,
+    );
+    // --nats-nkey-seed replaces the file's creds: now the seed file is the one not found.
+    expectOneLineRefusal(
+      await run(["get", "/a", "--config", path, "--nats-nkey-seed", "/no/such/seed.nk"]),
+      "cannot read the NATS NKey seed file /no/such/seed.nk",
+    );
+  });
+});

@@ -200,8 +200,8 @@ export {
   type RoleAndPhase,
   type ZabRuntimeView,
 } from "./server/coordination-member.js";
-export { sessionExpiryGraceMs } from "./server/session-expiry.js";
 export { CoordinationServer, type CoordinationServerOptions } from "./server/coordination-server.js";
+export { sessionExpiryGraceMs } from "./server/session-expiry.js";
 export {
   ZabServer,
   type ZabServerHooks,
@@ -221,6 +221,7 @@ export {
   type MemoryDataDirOptions,
 } from "./storage/memory-data-dir.js";
 export { type MemoryStorageOptions, openMemoryStorage } from "./storage/memory-storage.js";
+export { type DeliveryTime, PeerDelivery, type PeerDeliveryLink } from "./transport/peer-delivery.js";
 export { DataTree, type DataTreeOptions } from "./tree/data-tree.js";
 export { nodeName, parentOf, SEQUENCE_MAX, sequentialPath, validatePath } from "./tree/path.js";
 export { validateTreeOp } from "./tree/request-validation.js";

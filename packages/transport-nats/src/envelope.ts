@@ -11,7 +11,7 @@
  *      0     1  version (1)
  *      1     1  kind (open, accept, confirm, data, ack, ping, close, reset)
  *      2     1  role (peer, client): a client handshake never passes as a peer one
- *      3     1  flags (data: first chunk, last chunk)
+ *      3     1  flags (data: first chunk, last chunk, or whole frames)
  *      4    32  channel id: the opener's nonce, then the acceptor's (zeros in an open)
  *     36     8  seq: place in the sender's direction of the channel (0 in a handshake or reset)
  *     44     1  length of `from`, then `from` (UTF-8)
@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, type Hash, timingSafeEqual } from "node:crypto";
 import { assert } from "@zab/core";
 
 /** The bytes of a channel id: two 16-byte nonces. */
@@ -64,6 +64,11 @@ const ROLES: readonly EndpointRole[] = ["peer", "client"];
 export const FLAG_FIRST_CHUNK = 1;
 /** `flags` of a data envelope: it carries the last chunk of a frame. */
 export const FLAG_LAST_CHUNK = 2;
+/**
+ * `flags` of a data envelope: it carries whole frames, each led by its length (frames sent in
+ * one turn travel together; never with the chunk flags).
+ */
+export const FLAG_FRAMES = 4;
 
 /**
  * One message, decoded and authenticated (or about to be encoded).
@@ -109,7 +114,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * @internal
  */
 export function envelopeOverheadBytes(from: string, to: string): number {
-  return HEADER_BYTES + 2 + encoder.encode(from).byteLength + encoder.encode(to).byteLength + MAC_BYTES;
+  return HEADER_BYTES + 2 + Buffer.byteLength(from, "utf8") + Buffer.byteLength(to, "utf8") + MAC_BYTES;
 }
 
 /**
@@ -122,13 +127,14 @@ export function envelopeOverheadBytes(from: string, to: string): number {
  * @internal
  */
 export function encodeEnvelope(key: EnvelopeKey, envelope: Envelope): Uint8Array {
-  const from = encoder.encode(envelope.from);
-  const to = encoder.encode(envelope.to);
-  assert(from.byteLength <= ENDPOINT_NAME_BYTES_MAX, "endpoint names are checked when endpoints start");
-  assert(to.byteLength <= ENDPOINT_NAME_BYTES_MAX, "endpoint names are checked when endpoints start");
+  // Names are written straight into the message: no intermediate buffers per envelope.
+  const fromBytes = Buffer.byteLength(envelope.from, "utf8");
+  const toBytes = Buffer.byteLength(envelope.to, "utf8");
+  assert(fromBytes <= ENDPOINT_NAME_BYTES_MAX, "endpoint names are checked when endpoints start");
+  assert(toBytes <= ENDPOINT_NAME_BYTES_MAX, "endpoint names are checked when endpoints start");
   assert(envelope.channelId.byteLength === CHANNEL_ID_BYTES, "a channel id has CHANNEL_ID_BYTES bytes");
   assert(Number.isSafeInteger(envelope.seq) && envelope.seq >= 0, "a seq is a safe non-negative integer");
-  const bodyAt = HEADER_BYTES + 2 + from.byteLength + to.byteLength;
+  const bodyAt = HEADER_BYTES + 2 + fromBytes + toBytes;
   const bytes = Buffer.allocUnsafe(bodyAt + envelope.body.byteLength + MAC_BYTES);
   bytes[0] = VERSION;
   bytes[1] = KINDS.indexOf(envelope.kind);
@@ -137,10 +143,10 @@ export function encodeEnvelope(key: EnvelopeKey, envelope: Envelope): Uint8Array
   bytes.set(envelope.channelId, 4);
   bytes.writeUInt32BE(Math.floor(envelope.seq / 2 ** 32), 36);
   bytes.writeUInt32BE(envelope.seq % 2 ** 32, 40);
-  bytes[HEADER_BYTES] = from.byteLength;
-  bytes.set(from, HEADER_BYTES + 1);
-  bytes[HEADER_BYTES + 1 + from.byteLength] = to.byteLength;
-  bytes.set(to, HEADER_BYTES + 2 + from.byteLength);
+  bytes[HEADER_BYTES] = fromBytes;
+  bytes.write(envelope.from, HEADER_BYTES + 1, "utf8");
+  bytes[HEADER_BYTES + 1 + fromBytes] = toBytes;
+  bytes.write(envelope.to, HEADER_BYTES + 2 + fromBytes, "utf8");
   bytes.set(envelope.body, bodyAt);
   const macAt = bytes.byteLength - MAC_BYTES;
   bytes.set(mac(key, bytes.subarray(0, macAt)), macAt);
@@ -207,13 +213,52 @@ export function decodeEnvelope(key: EnvelopeKey, bytes: Uint8Array): Envelope | 
   };
 }
 
-function mac(key: EnvelopeKey, covered: Uint8Array): Buffer {
-  const hmac = createHmac("sha256", key.secret);
+/** SHA-256's block size: HMAC pads (or first hashes) its key to it. */
+const SHA256_BLOCK_BYTES = 64;
+
+/**
+ * HMAC-SHA256 with the keyed part done once per key: the hash states after the inner block (key
+ * XOR ipad, then the domain: label and cluster) and after the outer block (key XOR opad). Each
+ * message then costs two state copies and two digests, not a key schedule (RFC 2104; the output
+ * equals `createHmac("sha256", secret)` over the same bytes, which the unit tests check).
+ */
+interface MacState {
+  readonly inner: Hash;
+  readonly outer: Hash;
+}
+
+/** Per key object: endpoints keep one key for their whole life. */
+const macStates = new WeakMap<EnvelopeKey, MacState>();
+
+function macState(key: EnvelopeKey): MacState {
+  const cached = macStates.get(key);
+  if (cached !== undefined) return cached;
+  const secret =
+    key.secret.byteLength > SHA256_BLOCK_BYTES
+      ? createHash("sha256").update(key.secret).digest()
+      : key.secret;
+  const innerPad = Buffer.alloc(SHA256_BLOCK_BYTES, 0x36);
+  const outerPad = Buffer.alloc(SHA256_BLOCK_BYTES, 0x5c);
+  for (let index = 0; index < secret.byteLength; index += 1) {
+    innerPad[index] = (innerPad[index] ?? 0) ^ (secret[index] ?? 0);
+    outerPad[index] = (outerPad[index] ?? 0) ^ (secret[index] ?? 0);
+  }
   // The cluster name is length-prefixed, so no two (cluster, message) pairs feed the same bytes.
   const cluster = encoder.encode(key.cluster);
-  hmac.update("zab-nats/1\0");
-  hmac.update(Uint8Array.of(cluster.byteLength));
-  hmac.update(cluster);
-  hmac.update(covered);
-  return hmac.digest();
+  const state: MacState = {
+    inner: createHash("sha256")
+      .update(innerPad)
+      .update("zab-nats/1\0")
+      .update(Uint8Array.of(cluster.byteLength))
+      .update(cluster),
+    outer: createHash("sha256").update(outerPad),
+  };
+  macStates.set(key, state);
+  return state;
+}
+
+function mac(key: EnvelopeKey, covered: Uint8Array): Buffer {
+  const { inner, outer } = macState(key);
+  const innerDigest = inner.copy().update(covered).digest();
+  return outer.copy().update(innerDigest).digest();
 }

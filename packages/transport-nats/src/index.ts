@@ -37,6 +37,7 @@
  */
 export { type ClientListenOptions, listenClients, type NatsClientAcceptor } from "./nats-client-acceptor.js";
 export { type ClientDialerOptions, type NatsClientDialer, natsClientDialer } from "./nats-client-dialer.js";
+export { type NatsCredentials, natsCredentials } from "./nats-credentials.js";
 export type { NatsRefusals } from "./nats-endpoint.js";
 export { type NatsConnectionOptions, type NatsEndpointOptions, natsDefaults } from "./nats-options.js";
 export { listenPeers, type NatsPeerTransport, type PeerListenOptions } from "./nats-peer-transport.js";

@@ -12,6 +12,7 @@ import {
   type EnvelopeKind,
   envelopeOverheadBytes,
   FLAG_FIRST_CHUNK,
+  FLAG_FRAMES,
   FLAG_LAST_CHUNK,
 } from "./envelope.js";
 
@@ -98,6 +99,10 @@ export class NatsChannel {
   #lastSentMs: number;
   #lastReceivedMs: number;
   #open = true;
+  /** Frames sent this task and not yet emitted (held, not copied); one envelope at flush. */
+  #batch: Uint8Array[] = [];
+  #batchBytes = 0;
+  #batchScheduled = false;
 
   constructor(settings: NatsChannelSettings) {
     this.#settings = settings;
@@ -122,8 +127,14 @@ export class NatsChannel {
   }
 
   /**
-   * Sends a frame, in as many chunks as NATS `max_payload` requires.
+   * Sends a frame: with the other frames sent in this turn (one envelope for all that fit under
+   * NATS `max_payload`, at the end of the current task), or, when larger, in as many chunks as
+   * `max_payload` requires.
    *
+   * @remarks
+   * Batching is what keeps a busy member from paying a NATS message, a MAC and a callback per
+   * frame: a leader sends a follower many proposals and commits per turn. Order is kept: a frame
+   * that is chunked, a close, an ack or a ping first emits the batch before it.
    * @param frame - The frame, at most `frameBytesMax` bytes.
    * @param now - Now, in milliseconds.
    * @returns `false` when it would take the unacknowledged bytes over `bufferedBytesMax` (nothing
@@ -134,10 +145,65 @@ export class NatsChannel {
     assert(frame.byteLength <= this.#settings.frameBytesMax, "the owner checks frameBytesMax");
     if (this.unacknowledgedBytes + frame.byteLength > this.#settings.bufferedBytesMax) return false;
     this.#sentBytes += frame.byteLength;
+    const room = this.#room();
+    const record = FRAME_LENGTH_BYTES + frame.byteLength;
+    if (record <= room) {
+      if (this.#batchBytes + record > room) this.flush(now);
+      this.#batch.push(frame);
+      this.#batchBytes += record;
+      this.#scheduleFlush();
+      return true;
+    }
+    this.flush(now);
+    this.#sendChunked(frame, room - FRAME_LENGTH_BYTES, now);
+    return true;
+  }
+
+  /**
+   * Emits the frames batched so far as one envelope. Called at the end of the task that sent
+   * them, and before anything else this end emits.
+   *
+   * @param now - Now, in milliseconds.
+   */
+  flush(now: number): void {
+    if (this.#batch.length === 0 || !this.#open) return;
+    // One allocation for the whole body: each frame led by its length.
+    const body = new Uint8Array(this.#batchBytes);
+    const view = new DataView(body.buffer);
+    let offset = 0;
+    for (const frame of this.#batch) {
+      view.setUint32(offset, frame.byteLength);
+      body.set(frame, offset + FRAME_LENGTH_BYTES);
+      offset += FRAME_LENGTH_BYTES + frame.byteLength;
+    }
+    assert(offset === this.#batchBytes, "the batch's bytes were counted as it grew");
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#emit("data", body, FLAG_FRAMES, now);
+  }
+
+  /** The most body bytes one envelope of this channel may carry under `max_payload`. */
+  #room(): number {
     const { local, remote } = this.#settings;
-    const room =
-      this.#settings.wire.maxPayloadBytes() - envelopeOverheadBytes(local, remote) - FRAME_LENGTH_BYTES;
-    assert(room > 0, "max_payload leaves room for a chunk (checked when the endpoint connects)");
+    const room = this.#settings.wire.maxPayloadBytes() - envelopeOverheadBytes(local, remote);
+    assert(
+      room > FRAME_LENGTH_BYTES,
+      "max_payload leaves room for a chunk (checked when the endpoint connects)",
+    );
+    return room;
+  }
+
+  #scheduleFlush(): void {
+    if (this.#batchScheduled) return;
+    this.#batchScheduled = true;
+    // A microtask: after the task that sent the frames, before any I/O of the next one.
+    queueMicrotask(() => {
+      this.#batchScheduled = false;
+      this.flush(performance.now());
+    });
+  }
+
+  #sendChunked(frame: Uint8Array, room: number, now: number): void {
     let offset = 0;
     // Terminates: each chunk carries at least one byte (room > 0), or is the one empty frame.
     do {
@@ -149,7 +215,6 @@ export class NatsChannel {
       this.#emit("data", body, flags, now);
       offset = end;
     } while (offset < frame.byteLength);
-    return true;
   }
 
   /**
@@ -168,7 +233,9 @@ export class NatsChannel {
     this.#lastReceivedMs = now;
     switch (envelope.kind) {
       case "data":
-        return this.#receiveChunk(envelope, deliver);
+        return (envelope.flags & FLAG_FRAMES) !== 0
+          ? this.#receiveFrames(envelope, deliver)
+          : this.#receiveChunk(envelope, deliver);
       case "ack": {
         const acked = readCount(envelope.body);
         if (acked === undefined || acked < this.#ackedBytes || acked > this.#sentBytes) {
@@ -216,7 +283,9 @@ export class NatsChannel {
       return "silent";
     }
     if (this.#deliveredBytes > this.#deliveredAckedBytes) this.#acknowledge(now);
-    else if (now - this.#lastSentMs >= heartbeatIntervalMs) this.#emit("ping", new Uint8Array(0), 0, now);
+    else if (now - this.#lastSentMs >= heartbeatIntervalMs && this.#batch.length === 0) {
+      this.#emit("ping", new Uint8Array(0), 0, now);
+    }
     return undefined;
   }
 
@@ -228,6 +297,7 @@ export class NatsChannel {
    */
   close(now: number): void {
     if (!this.#open) return;
+    this.flush(now);
     this.#emit("close", new Uint8Array(0), 0, now);
     this.#open = false;
   }
@@ -235,6 +305,34 @@ export class NatsChannel {
   /** Ends the channel without telling the other end (it already knows, or cannot be reached). */
   abandon(): void {
     this.#open = false;
+    this.#batch = [];
+    this.#batchBytes = 0;
+  }
+
+  #receiveFrames(envelope: Envelope, deliver: (frame: Uint8Array) => void): ChannelBreak | undefined {
+    const body = envelope.body;
+    if (this.#frameBytes >= 0 || (envelope.flags & (FLAG_FIRST_CHUNK | FLAG_LAST_CHUNK)) !== 0) {
+      return this.#end("malformed");
+    }
+    const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    const frames: Uint8Array[] = [];
+    let offset = 0;
+    // Terminates: each record advances `offset` by at least its 4-byte length.
+    while (offset < body.byteLength) {
+      if (body.byteLength - offset < FRAME_LENGTH_BYTES) return this.#end("malformed");
+      const frameBytes = view.getUint32(offset);
+      if (frameBytes > this.#settings.frameBytesMax) return this.#end("oversize");
+      const start = offset + FRAME_LENGTH_BYTES;
+      if (frameBytes > body.byteLength - start) return this.#end("malformed");
+      // Copied: NATS may reuse the buffer the message arrived in, and the listener owns the frame.
+      // A plain Uint8Array, as from the chunked path (NATS hands over Buffers).
+      frames.push(new Uint8Array(body.subarray(start, start + frameBytes)));
+      offset = start + frameBytes;
+    }
+    if (frames.length === 0) return this.#end("malformed");
+    // Checked whole before any is delivered: a bad batch delivers nothing of itself.
+    for (const frame of frames) deliver(frame);
+    return undefined;
   }
 
   #receiveChunk(envelope: Envelope, deliver: (frame: Uint8Array) => void): ChannelBreak | undefined {
@@ -266,6 +364,7 @@ export class NatsChannel {
   }
 
   #acknowledge(now: number): void {
+    this.flush(now);
     this.#deliveredAckedBytes = this.#deliveredBytes;
     this.#emit("ack", writeCount(this.#deliveredBytes), 0, now);
   }

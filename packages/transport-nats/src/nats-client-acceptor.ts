@@ -86,7 +86,10 @@ export async function listenClients(options: ClientListenOptions): Promise<NatsC
     description: `client acceptor of member ${options.self}`,
     signal: options.signal,
   });
-  return new NatsClients(options.self, endpoint, logger, options.clientChannelsMax ?? 4_096);
+  const acceptor = new NatsClients(options.self, endpoint, logger, options.clientChannelsMax ?? 4_096);
+  // Resolved only once clients can reach this member.
+  await endpoint.subscribed();
+  return acceptor;
 }
 
 class NatsClients implements NatsClientAcceptor {

@@ -213,6 +213,8 @@ class NatsDialer implements NatsClientDialer {
       },
       tick: (now) => registry.tick(now),
     });
+    // Members answer on the inbox: it must be subscribed before the first open.
+    await endpoint.subscribed();
     this.#connected = { endpoint, registry };
     return this.#connected;
   }

@@ -213,6 +213,20 @@ export class NatsEndpoint {
     void this.#watchStatus(handler);
   }
 
+  /**
+   * Resolves once the NATS server has processed everything sent so far, the subscription of
+   * {@link NatsEndpoint.listen} included: from then on, messages to the endpoint's subject reach
+   * it (an open sent to it is not answered "no responders").
+   *
+   * @returns When the server answered, or after a bounded wait (the endpoint then becomes
+   *   reachable a little later, as after a reconnect).
+   */
+  async subscribed(): Promise<void> {
+    await abortable(this.#connection.flush(), AbortSignal.timeout(this.options.handshakeTimeoutMs)).catch(
+      () => undefined,
+    );
+  }
+
   /** Whether the connection to NATS is up (messages published now may arrive). */
   get connected(): boolean {
     return this.#connected && !this.#connection.isClosed();

@@ -6,7 +6,10 @@
  */
 import type { Msg } from "@nats-io/transport-node";
 import {
+  type DeliveryTime,
   type Logger,
+  PeerDelivery,
+  type PeerDeliveryLink,
   type PeerTransport,
   type PeerTransportListener,
   type ServerId,
@@ -24,7 +27,6 @@ import type { Envelope, EnvelopeKind } from "./envelope.js";
 import { type ChannelBreak, NatsChannel } from "./nats-channel.js";
 import { NatsEndpoint, type NatsRefusals, type RequestFailure } from "./nats-endpoint.js";
 import { type NatsEndpointOptions, type ResolvedNatsOptions, resolveNatsOptions } from "./nats-options.js";
-import { type PeerEventCounts, PeerEvents } from "./peer-events.js";
 import { peerSubject } from "./subjects.js";
 
 /**
@@ -134,7 +136,10 @@ export async function listenPeers(options: PeerListenOptions): Promise<NatsPeerT
     description,
     signal: options.signal,
   });
-  return new NatsPeers(options.self, endpoint, resolved, logger);
+  const transport = new NatsPeers(options.self, endpoint, resolved, logger);
+  // Resolved only once the other members can reach this one.
+  await endpoint.subscribed();
+  return transport;
 }
 
 /** The most `accept`s a member keeps waiting for their `confirm`, per peer; older ones are dropped. */
@@ -146,7 +151,7 @@ const OPEN_RETRY_DELAY_MIN_MS = 25;
 const OPEN_RETRY_DELAY_MAX_MS = 1_000;
 
 /** What this member keeps about one other member. */
-interface PeerLink extends PeerEventCounts {
+interface PeerLink extends PeerDeliveryLink {
   channel: NatsChannel | undefined;
   /** This member's `open` in flight. */
   attempt: { readonly id: Uint8Array } | undefined;
@@ -168,7 +173,7 @@ class NatsPeers implements NatsPeerTransport {
   readonly #options: ResolvedNatsOptions;
   readonly #logger: Logger;
   readonly #links = new Map<ServerId, PeerLink>();
-  readonly #events = new PeerEvents();
+  readonly #events = new PeerDelivery();
   #resetNotices: { readonly peer: ServerId; readonly id: Uint8Array }[] = [];
   #closing: Promise<void> | undefined;
 
@@ -198,7 +203,7 @@ class NatsPeers implements NatsPeerTransport {
     if (this.#closing !== undefined || to === this.#self) return;
     const link = this.#link(to);
     // The channel the sender knew broke and it has not heard so yet: this frame belongs to it.
-    if (link.closuresPending > 0) return;
+    if (link.closedUndelivered > 0) return;
     const now = performance.now();
     if (frame.byteLength > this.#options.frameBytesMax) {
       this.#logger.warn(
@@ -281,8 +286,8 @@ class NatsPeers implements NatsPeerTransport {
     if (link === undefined) {
       link = {
         peer,
-        closuresPending: 0,
-        lastWasClosure: false,
+        closedUndelivered: 0,
+        lastEventClosed: false,
         channel: undefined,
         attempt: undefined,
         yieldedUntilMs: undefined,
@@ -517,7 +522,7 @@ class NatsPeers implements NatsPeerTransport {
   }
 
   /** Drops what is queued for a member and tells the listener its channel closed. */
-  #lose(link: PeerLink, when: "now" | "later"): void {
+  #lose(link: PeerLink, when: DeliveryTime): void {
     this.#dropQueue(link);
     this.#events.closed(link, when);
   }

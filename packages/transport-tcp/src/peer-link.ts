@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ServerId } from "@zab/core";
+import type { PeerDeliveryLink, ServerId } from "@zab/core";
 import type { Backoff } from "./backoff.js";
 import type { Connection } from "./connection.js";
 
@@ -34,7 +34,7 @@ export interface DialAttempt {
  * @since 0.1.0
  * @internal
  */
-export class PeerLink {
+export class PeerLink implements PeerDeliveryLink {
   /** The member. */
   readonly peer: ServerId;
   /** Delays between failed attempts. */

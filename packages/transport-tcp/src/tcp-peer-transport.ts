@@ -7,7 +7,9 @@
 import type { Server, Socket } from "node:net";
 import {
   assert,
+  type DeliveryTime,
   type Logger,
+  PeerDelivery,
   type PeerTransport,
   type PeerTransportListener,
   type ServerId,
@@ -21,7 +23,6 @@ import { type AcceptedHandshake, acceptHandshake, dialHandshake, HandshakeError 
 import type { HandshakeOutcome } from "./handshake-messages.js";
 import { type MemberAddress, type MemberAddresses, toAddressMap } from "./member-addresses.js";
 import { openSocket } from "./open-socket.js";
-import { type DeliveryTime, PeerDelivery } from "./peer-delivery.js";
 import { PeerLink } from "./peer-link.js";
 import { closeServer, createSocketServer, listenOn } from "./socket-server.js";
 import {

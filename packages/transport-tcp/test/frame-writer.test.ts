@@ -88,7 +88,8 @@ describe("FrameWriter", () => {
       const counted = countWrites(pair.client);
       const writer = new FrameWriter(pair.client, 1 << 22);
       const sizes = [3, 40_000, 5, 7, 100_000, 1];
-      sizes.forEach((size, i) => writer.write(new Uint8Array(size).fill(i + 1)));
+      for (const [i, size] of sizes.entries())
+        expect(writer.write(new Uint8Array(size).fill(i + 1))).toBe(true);
       await new Promise((resolve) => setImmediate(resolve));
       // One corked write: [small run], [prefix, large], [small run], [prefix, large], [small run].
       expect(counted).toEqual({ write: 0, writev: 1, chunks: 7 });

@@ -41,3 +41,30 @@ export function membersFromList(flag: string): ReadonlyMap<ServerId, MemberAddre
   }
   return members;
 }
+
+/**
+ * Reads the `--members` flag over NATS, where members have no address: just their ids,
+ * comma-separated (`--members 1,2,3`).
+ *
+ * @param flag - Its value.
+ * @returns The ids, in the order given.
+ * @throws {@link ZabError} with code `"Invalid"` quoting an entry that is not an id, or for an id
+ *   given twice.
+ * @since 0.1.0
+ * @internal
+ */
+export function memberIdsFromList(flag: string): readonly ServerId[] {
+  const ids: ServerId[] = [];
+  for (const entry of flag.split(",").map((part) => part.trim())) {
+    const id = /^[1-9]\d*$/.test(entry) ? Number(entry) : Number.NaN;
+    if (!Number.isSafeInteger(id) || id > 0x7fff_ffff) {
+      throw new ZabError(
+        "Invalid",
+        `--members entry "${entry}" is not a member id: over NATS give --members ID,ID,...`,
+      );
+    }
+    if (ids.includes(serverId(id))) throw new ZabError("Invalid", `--members: member ${id} is given twice`);
+    ids.push(serverId(id));
+  }
+  return ids;
+}

@@ -28,8 +28,10 @@ leader killed with SIGKILL while writes continue, a new leader elected, every ac
 checked, and the old leader restarted and caught up. Stops everything it started and exits 0,
 or exits 1 when something it checks does not hold.
 
-  --transport nats   run the members over NATS instead (the server must be reachable)
-  --nats URL[,URL]   the NATS server(s) (default nats://127.0.0.1:4222)`,
+  --transport nats   run the members over NATS instead
+  --nats URL[,URL]   the NATS server(s), which must be reachable; without it the demo starts
+                     nats-server on a free loopback port (and stops it at the end), or, when
+                     the binary is not installed, tries nats://127.0.0.1:4222`,
   run: demo,
 };
 
@@ -44,7 +46,7 @@ async function demo(args: readonly string[], io: CommandIo): Promise<number> {
   if (transport === "tcp" && values.nats !== undefined) {
     throw new ZabError("Invalid", "--nats goes with --transport nats");
   }
-  const servers = (values.nats ?? "nats://127.0.0.1:4222").split(",").map((url) => url.trim());
+  const servers = values.nats?.split(",").map((url) => url.trim());
   await runDemo({
     print: (line) => io.stdout.write(`${line}\n`),
     signal: io.signal,

@@ -8,11 +8,13 @@ import { resolve } from "node:path";
 import { formatZxid, type Logger, serverId } from "@zab/core";
 import { type AdminServer, startAdminServer } from "../admin/admin-server.js";
 import { membersFromFlags } from "../args/member-flag.js";
+import { NATS_OPTIONS, NATS_USAGE, natsFromFlags } from "../args/nats-flags.js";
 import { integerFlag, parseCommandArgs, positionalArgs } from "../args/parse-command-args.js";
 import { SECURITY_OPTIONS, securityFromFlags } from "../args/security-flags.js";
 import type { CommandIo } from "../command-io.js";
 import { readConfigFile } from "../config/config-file.js";
 import { choiceField } from "../config/json-fields.js";
+import { loadNatsConnection } from "../config/load-nats-connection.js";
 import { loadSecurity } from "../config/load-security.js";
 import { completeServeConfig, type ServeConfig, type ServeSettings } from "../config/serve-settings.js";
 import { EXIT_STATUS } from "../exit-status.js";
@@ -23,9 +25,7 @@ import type { Command } from "./command.js";
 const OPTIONS = {
   config: { type: "string" },
   id: { type: "string" },
-  transport: { type: "string" },
-  nats: { type: "string" },
-  cluster: { type: "string" },
+  ...NATS_OPTIONS,
   member: { type: "string", multiple: true },
   "data-dir": { type: "string" },
   ...SECURITY_OPTIONS,
@@ -59,9 +59,7 @@ after a clean shutdown on SIGINT or SIGTERM (member closed, data directory relea
 
   --config FILE                 the ensemble's config file (see the README); flags override it
   --id ID                       the member this process runs
-  --transport tcp|nats          how members and clients talk (default tcp)
-  --nats URL[,URL]              the NATS server(s), for --transport nats
-  --cluster NAME                the cluster's name: NATS subjects zab.NAME.*, for --transport nats
+${NATS_USAGE}
   --member ID=HOST:PEER:CLIENT  one member (repeat for each); ":observer" makes it an observer;
                                 over NATS just ID[:observer]: members have no address
   --data-dir DIR                where the member keeps its log, snapshots and epochs
@@ -80,13 +78,14 @@ after a clean shutdown on SIGINT or SIGTERM (member closed, data directory relea
 async function serve(args: readonly string[], io: CommandIo): Promise<number> {
   const config = await serveConfig(args);
   const security = await loadSecurity(config.security);
+  const natsConnection = config.nats === undefined ? {} : await loadNatsConnection(config.nats);
   const logger = lineLogger({
     format: config.logFormat,
     level: config.logLevel,
     sink: io.stderr,
     base: { member: config.id },
   });
-  const member = await startMember(config, security, logger);
+  const member = await startMember(config, security, natsConnection, logger);
   let admin: AdminServer | undefined;
   try {
     admin =
@@ -155,11 +154,7 @@ async function serveConfig(args: readonly string[]): Promise<ServeConfig> {
   const file: ServeSettings = values.config === undefined ? {} : await readConfigFile(values.config);
   const flags: ServeSettings = {
     id: optional(integerFlag("id", values.id, { min: 1, max: 0x7fff_ffff }), serverId),
-    transport: optional(values.transport, (kind) => choiceField(kind, "--transport", ["tcp", "nats"])),
-    nats: {
-      servers: optional(values.nats, (urls) => urls.split(",").map((url) => url.trim())),
-      cluster: values.cluster,
-    },
+    ...natsFromFlags(values),
     members: membersFromFlags(values.member),
     dataDir: optional(values["data-dir"], (dir) => resolve(dir)),
     security: securityFromFlags(values),

@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { type ServerId, serverId, ZabError } from "@zab/core";
 import { choiceField, integerField, invalid, objectField, recordField, stringField } from "./json-fields.js";
+import { type NatsAuthInput, type NatsAuthNames, natsAuthFrom, natsTlsFrom } from "./nats-auth.js";
 import type {
   MemberEntry,
   NatsSetting,
@@ -92,7 +93,7 @@ export function parseConfigDocument(document: unknown, baseDir: string): ServeSe
   return {
     id: optional(config.id, (value) => serverId(integerField(value, "id", SERVER_ID_BOUNDS))),
     transport,
-    nats: optional(config.nats, parseNats),
+    nats: optional(config.nats, (value) => parseNats(value, baseDir)),
     members: optional(config.members, (value) => parseMembers(value, transport ?? "tcp")),
     dataDir: optional(config.dataDir, (value) => resolve(baseDir, stringField(value, "dataDir"))),
     security: optional(config.security, (value) => parseSecurity(value, baseDir)),
@@ -110,17 +111,61 @@ export function parseConfigDocument(document: unknown, baseDir: string): ServeSe
   };
 }
 
-function parseNats(value: unknown): Partial<NatsSetting> {
-  const nats = objectField(value, "nats", ["servers", "cluster"]);
+/** The config file's names of the NATS credential and TLS fields, for messages. */
+const NATS_AUTH_NAMES: NatsAuthNames = {
+  creds: "nats.creds",
+  nkeySeed: "nats.nkeySeed",
+  token: "nats.token",
+  user: "nats.user",
+  pass: "nats.pass",
+  tlsCa: "nats.tls.ca",
+  tlsCert: "nats.tls.cert",
+  tlsKey: "nats.tls.key",
+};
+
+function parseNats(value: unknown, baseDir: string): Partial<NatsSetting> {
+  const nats = objectField(value, "nats", [
+    "servers",
+    "cluster",
+    "creds",
+    "nkeySeed",
+    "token",
+    "user",
+    "pass",
+    "tls",
+  ]);
   const servers =
     nats.servers === undefined
       ? undefined
       : Array.isArray(nats.servers)
         ? nats.servers.map((server, index) => stringField(server, `nats.servers[${index}]`))
         : [stringField(nats.servers, "nats.servers")];
+  const tls: Partial<Record<"ca" | "cert" | "key", unknown>> =
+    nats.tls === undefined ? {} : objectField(nats.tls, "nats.tls", ["ca", "cert", "key"]);
+  const text = (field: unknown, name: string): string | undefined =>
+    field === undefined ? undefined : stringField(field, name);
+  const file = (field: unknown, name: string): string | undefined => {
+    const path = text(field, name);
+    return path === undefined ? undefined : resolve(baseDir, path);
+  };
+  const input: NatsAuthInput = {
+    creds: file(nats.creds, NATS_AUTH_NAMES.creds),
+    nkeySeed: file(nats.nkeySeed, NATS_AUTH_NAMES.nkeySeed),
+    token: text(nats.token, NATS_AUTH_NAMES.token),
+    user: text(nats.user, NATS_AUTH_NAMES.user),
+    pass: text(nats.pass, NATS_AUTH_NAMES.pass),
+    tlsCa: file(tls.ca, NATS_AUTH_NAMES.tlsCa),
+    tlsCert: file(tls.cert, NATS_AUTH_NAMES.tlsCert),
+    tlsKey: file(tls.key, NATS_AUTH_NAMES.tlsKey),
+  };
+  if (nats.tls !== undefined && Object.keys(tls).length === 0) {
+    throw new ZabError("Invalid", "nats.tls must name at least one of ca, cert and key");
+  }
   return {
     ...(servers === undefined ? {} : { servers }),
     ...(nats.cluster === undefined ? {} : { cluster: stringField(nats.cluster, "nats.cluster") }),
+    auth: natsAuthFrom(input, NATS_AUTH_NAMES),
+    tls: natsTlsFrom(input, NATS_AUTH_NAMES),
   };
 }
 

@@ -44,7 +44,17 @@ export async function loadSecurity(setting: SecuritySetting): Promise<TcpSecurit
   }
 }
 
-async function readSecurityFile(path: string, what: string): Promise<Buffer> {
+/**
+ * Reads a file that holds a secret, a key or a certificate.
+ *
+ * @param path - The file.
+ * @param what - What it holds, for the message ("TLS key").
+ * @returns Its bytes.
+ * @throws {@link ZabError} with code `"Invalid"` naming the file when it cannot be read.
+ * @since 0.1.0
+ * @internal
+ */
+export async function readSecurityFile(path: string, what: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {

@@ -65,6 +65,39 @@ export interface NatsSetting {
   readonly servers: readonly string[];
   /** The cluster name: subjects live under `zab.<cluster>.`. */
   readonly cluster: string;
+  /** How to authenticate to the NATS server; none when absent. */
+  readonly auth?: NatsAuthSetting | undefined;
+  /** TLS to the NATS server, beyond what a `tls://` URL implies. */
+  readonly tls?: NatsTlsSetting | undefined;
+}
+
+/**
+ * How an endpoint authenticates to the NATS server (not to the ensemble: that is the cluster
+ * secret's job), before any file is read: exactly one kind. Paths are absolute.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export type NatsAuthSetting =
+  | { readonly kind: "creds"; readonly path: string }
+  | { readonly kind: "nkeySeed"; readonly path: string }
+  | { readonly kind: "token"; readonly token: string }
+  | { readonly kind: "userPass"; readonly user: string; readonly pass: string };
+
+/**
+ * TLS to the NATS server: a CA to verify it with, and/or a client certificate and key. Paths are
+ * absolute.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export interface NatsTlsSetting {
+  /** The CA file the server's certificate is checked against (default: the system's). */
+  readonly ca?: string | undefined;
+  /** The client certificate file; goes with `key`. */
+  readonly cert?: string | undefined;
+  /** The client key file; goes with `cert`. */
+  readonly key?: string | undefined;
 }
 
 /**
@@ -164,10 +197,7 @@ export function completeServeConfig(...sources: readonly ServeSettings[]): Serve
   const merged: ServeSettings = Object.assign({}, ...sources.map(definedFields));
   const transport = merged.transport ?? "tcp";
   // The NATS settings merge field by field too: a file may name the cluster, a flag the servers.
-  const natsParts: { readonly [Field in keyof NatsSetting]?: NatsSetting[Field] | undefined } = Object.assign(
-    {},
-    ...sources.map((source) => definedFields(source.nats ?? {})),
-  );
+  const natsParts = mergeNatsSettings(...sources.map((source) => source.nats));
   const { id, members, dataDir, security } = merged;
   if (id === undefined) throw missing("which member this process runs is not set", "id", "--id");
   if (members === undefined) throw missing("the ensemble's members are not set", "members", "--member");
@@ -185,6 +215,7 @@ export function completeServeConfig(...sources: readonly ServeSettings[]): Serve
       `member ${id} is not among the members (${[...members.keys()].join(", ")})`,
     );
   }
+  if (transport === "tcp") refuseNatsSettings(natsParts);
   const nats = transport === "nats" ? completeNats(natsParts, security) : undefined;
   if (transport === "tcp") checkAddresses(members);
   if ([...members.values()].every((member) => member.role !== "voter")) {
@@ -210,8 +241,19 @@ export function completeServeConfig(...sources: readonly ServeSettings[]): Serve
   };
 }
 
-/** Over NATS: servers and a cluster name are needed, and the secret is what authenticates. */
-function completeNats(
+/**
+ * Checks the NATS settings are complete: servers and a cluster name, and the cluster secret as
+ * what authenticates members and clients.
+ *
+ * @param parts - The NATS settings, merged from every source.
+ * @param security - The authentication setting.
+ * @returns The settings.
+ * @throws {@link ZabError} with code `"Invalid"` naming what is missing, or for authentication
+ *   other than a secret.
+ * @since 0.1.0
+ * @internal
+ */
+export function completeNats(
   parts: { readonly [Field in keyof NatsSetting]?: NatsSetting[Field] | undefined },
   security: SecuritySetting,
 ): NatsSetting {
@@ -226,7 +268,54 @@ function completeNats(
       "the NATS transport authenticates every message with the cluster secret: give --secret or --secret-file (security.secret or security.secretFile)",
     );
   }
-  return { servers: parts.servers, cluster: parts.cluster };
+  return { servers: parts.servers, cluster: parts.cluster, auth: parts.auth, tls: parts.tls };
+}
+
+/** What each NATS setting is called in messages, whichever source it came from. */
+const NATS_SETTING_NAMES: { readonly [Field in keyof NatsSetting]-?: string } = {
+  servers: "servers",
+  cluster: "cluster",
+  auth: "credentials",
+  tls: "TLS",
+};
+
+/**
+ * Refuses NATS settings given for the TCP transport: they would be ignored, and a user who gave
+ * them meant the members to run over NATS.
+ *
+ * @param parts - The NATS settings, merged from every source.
+ * @throws {@link ZabError} with code `"Invalid"` when any is given.
+ * @since 0.1.0
+ * @internal
+ */
+export function refuseNatsSettings(
+  parts: {
+    readonly [Field in keyof NatsSetting]?: NatsSetting[Field] | undefined;
+  },
+): void {
+  const given = Object.keys(definedFields(parts));
+  if (given.length > 0) {
+    throw new ZabError(
+      "Invalid",
+      `NATS settings (${given.map((field) => NATS_SETTING_NAMES[field as keyof NatsSetting]).join(", ")}) are given but the transport is tcp: give "transport": "nats" or --transport nats`,
+    );
+  }
+}
+
+/**
+ * Merges NATS settings from several sources field by field, later sources winning: a file may
+ * name the cluster, a flag the servers. Credentials and TLS are each one field: a flag's token
+ * replaces the file's creds file rather than joining it.
+ *
+ * @param sources - From weakest to strongest.
+ * @returns The merged parts, any of them still missing.
+ * @since 0.1.0
+ * @internal
+ */
+export function mergeNatsSettings(...sources: readonly (ServeSettings["nats"] | undefined)[]): {
+  readonly [Field in keyof NatsSetting]?: NatsSetting[Field] | undefined;
+} {
+  return Object.assign({}, ...sources.map((source) => definedFields(source ?? {})));
 }
 
 /**

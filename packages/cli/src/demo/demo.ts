@@ -7,6 +7,7 @@
  */
 import { type Coordination, formatZxid, type ServerId, ZabError, type Zxid } from "@zab/core";
 import { LocalEnsemble } from "../local-ensemble/local-ensemble.js";
+import { type DemoNatsServer, findNatsServer, startDemoNatsServer } from "./demo-nats-server.js";
 
 /**
  * What {@link runDemo} needs from its caller.
@@ -18,10 +19,14 @@ export interface DemoOptions {
   readonly print: (line: string) => void;
   /** Stops the demo early (everything it started is stopped). */
   readonly signal?: AbortSignal;
-  /** Run the members over this NATS server (which must be reachable) rather than loopback TCP. */
+  /**
+   * Run the members over NATS rather than loopback TCP: over the server(s) given (which must be
+   * reachable), or else over a `nats-server` the demo starts on a free loopback port and kills at
+   * its end (when the binary is installed; without it, `nats://127.0.0.1:4222` is tried).
+   */
   readonly nats?: {
-    /** The NATS server URL(s). */
-    readonly servers: string | readonly string[];
+    /** The NATS server URL(s); absent: the demo's own server. */
+    readonly servers?: string | readonly string[] | undefined;
   };
 }
 
@@ -43,13 +48,15 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const seconds = ((performance.now() - started) / 1000).toFixed(1).padStart(5);
     options.print(`[${seconds}s] ${line}`);
   };
-  const over =
-    options.nats === undefined ? "loopback TCP" : `NATS (${[options.nats.servers].flat().join(", ")})`;
+  await using natsServer =
+    options.nats !== undefined && options.nats.servers === undefined ? await demoNatsServer(say) : undefined;
+  const servers = options.nats?.servers ?? natsServer?.url ?? NATS_DEFAULT_URL;
+  const over = options.nats === undefined ? "loopback TCP" : `NATS (${[servers].flat().join(", ")})`;
   say(`starting members 1, 2 and 3, each a \`zab serve\` process, over ${over}`);
   await using ensemble = await LocalEnsemble.start({
     size: 3,
     tickMs: 50,
-    ...(options.nats === undefined ? {} : { nats: options.nats }),
+    ...(options.nats === undefined ? {} : { nats: { servers } }),
   });
   options.signal?.throwIfAborted();
   say(`all three are listening (data in ${ensemble.dir}); they elect a leader…`);
@@ -121,6 +128,21 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   }
   say(`the watch delivered all ${watched.count} changes, in zxid order, across the failover, without a gap`);
   say("done: no acknowledged write was lost. Stopping every member.");
+}
+
+/** Where a NATS server usually listens, tried when the demo can start none of its own. */
+const NATS_DEFAULT_URL = "nats://127.0.0.1:4222";
+
+/** Starts the demo's own NATS server, or says why it cannot and that the default URL is tried. */
+async function demoNatsServer(say: (line: string) => void): Promise<DemoNatsServer | undefined> {
+  const binary = findNatsServer();
+  if (binary === undefined) {
+    say(`no nats-server binary found (install nats-server, or give --nats URL); trying ${NATS_DEFAULT_URL}`);
+    return undefined;
+  }
+  const server = await startDemoNatsServer(binary);
+  say(`started ${binary} on ${server.url} (pid ${server.pid}) for this demo; it stops at the end`);
+  return server;
 }
 
 /** Writers that add sequential entries back to back, remembering those acknowledged. */

@@ -49,6 +49,8 @@ export interface LocalEnsembleOptions {
     readonly servers: string | readonly string[];
     /** The cluster name (NATS subjects `zab.<cluster>.*`). */
     readonly cluster?: string;
+    /** A token the NATS server requires (`authorization { token }`); members and clients give it. */
+    readonly token?: string;
   };
   /** How many voting members. Default 3. */
   readonly size?: number;
@@ -143,6 +145,7 @@ export class LocalEnsemble implements AsyncDisposable {
             nats: {
               servers: typeof nats.servers === "string" ? [nats.servers] : nats.servers,
               cluster: nats.cluster ?? `local-${randomBytes(6).toString("hex")}`,
+              ...(nats.token === undefined ? {} : { token: nats.token }),
             },
           }),
       members,
@@ -254,7 +257,12 @@ export class LocalEnsemble implements AsyncDisposable {
       );
       dialer = tcpClientDialer({ members, secret: this.#secret });
     } else {
-      dialer = natsClientDialer({ servers: nats.servers, cluster: this.#natsCluster, secret: this.#secret });
+      dialer = natsClientDialer({
+        servers: nats.servers,
+        cluster: this.#natsCluster,
+        secret: this.#secret,
+        connection: nats.token === undefined ? {} : { token: nats.token },
+      });
     }
     this.#dialers.push(dialer);
     return dialer;

@@ -14,7 +14,11 @@ import {
   type ServerId,
   ZabError,
 } from "@zab/core";
-import { listenClients as listenNatsClients, listenPeers as listenNatsPeers } from "@zab/transport-nats";
+import {
+  listenClients as listenNatsClients,
+  listenPeers as listenNatsPeers,
+  type NatsConnectionOptions,
+} from "@zab/transport-nats";
 import { listenClients, listenPeers, type MemberAddress, type TcpSecurityOptions } from "@zab/transport-tcp";
 import type { NatsSetting, ServeConfig } from "../config/serve-settings.js";
 
@@ -45,6 +49,7 @@ export interface RunningMember {
  * data directory unlocked, and the process can exit at once.
  * @param config - The checked configuration.
  * @param security - The loaded authentication.
+ * @param natsConnection - The loaded NATS credentials and TLS (the NATS transport only).
  * @param logger - Where the member and the transport log.
  * @returns The running member.
  * @throws {@link ZabError} with code `"Locked"` when another process has the data directory,
@@ -56,13 +61,16 @@ export interface RunningMember {
 export async function startMember(
   config: ServeConfig,
   security: TcpSecurityOptions,
+  natsConnection: NatsConnectionOptions,
   logger: Logger,
 ): Promise<RunningMember> {
   const storage = await openFileStorage({ dir: config.dataDir });
   const endpoints =
     config.nats === undefined
       ? await bindTcp(config, security, logger, () => storage.storage.close())
-      : await connectNats(config, config.nats, security, logger, () => storage.storage.close());
+      : await connectNats(config, { ...config.nats, connection: natsConnection }, security, logger, () =>
+          storage.storage.close(),
+        );
   const { transport, clients } = endpoints;
   let server: CoordinationServer;
   try {
@@ -106,14 +114,21 @@ interface MemberEndpoints {
 /** Connects both endpoints to NATS; no port is bound. */
 async function connectNats(
   config: ServeConfig,
-  nats: NatsSetting,
+  nats: NatsSetting & { readonly connection: NatsConnectionOptions },
   security: TcpSecurityOptions,
   logger: Logger,
   undo: () => Promise<void>,
 ): Promise<MemberEndpoints> {
   const secret = security.secret;
   assert(secret !== undefined, "a complete NATS config authenticates with a secret");
-  const settings = { self: config.id, servers: nats.servers, cluster: nats.cluster, secret, logger };
+  const settings = {
+    self: config.id,
+    servers: nats.servers,
+    cluster: nats.cluster,
+    secret,
+    connection: nats.connection,
+    logger,
+  };
   let transport: Awaited<ReturnType<typeof listenNatsPeers>>;
   try {
     transport = await listenNatsPeers(settings);

@@ -5,7 +5,6 @@
  * @module
  */
 import { type Coordination, connect } from "@zab/core";
-import { tcpClientDialer } from "@zab/transport-tcp";
 import { integerFlag } from "../args/parse-command-args.js";
 import type { CommandIo } from "../command-io.js";
 import {
@@ -16,6 +15,7 @@ import {
 } from "../config/ensemble-target.js";
 import { startDeadline } from "./deadline.js";
 import { delayedNotice } from "./delayed-notice.js";
+import { recordDialFailures } from "./dial-failures.js";
 
 /**
  * The flags every client command takes, in `parseArgs` form.
@@ -73,12 +73,15 @@ export async function withEnsembleSession<T>(
     integerFlag("timeout-ms", values["timeout-ms"], { min: 1, max: 0x7fff_ffff }) ?? TIMEOUT_MS_DEFAULT;
   const target = await ensembleTarget(values);
   using deadline = startDeadline(io.signal, timeoutMs, command);
-  await using dialer = tcpClientDialer({ members: target.members, ...target.security });
-  const addresses = [...target.members.values()].map(({ host, port }) => `${host}:${port}`).join(", ");
+  await using dialer = recordDialFailures(target.dialer());
   let session: Coordination;
   {
-    using _notice = delayedNotice(io.stderr, CONNECT_NOTICE_MS, `connecting to ${addresses}...`);
-    session = await connect({ dialer, members: [...target.members.keys()], signal: deadline.signal });
+    using _notice = delayedNotice(io.stderr, CONNECT_NOTICE_MS, `connecting to ${target.description}...`);
+    session = await connect({ dialer, members: target.ids, signal: deadline.signal }).catch(
+      (error: unknown) => {
+        throw dialer.explain(error);
+      },
+    );
   }
   try {
     return await use(session, deadline.signal);

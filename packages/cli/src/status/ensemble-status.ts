@@ -5,7 +5,6 @@
  * @module
  */
 import { counterOf, epochOf, type MemberStatus, queryMemberStatus, type ServerId, ZabError } from "@zab/core";
-import { type MemberAddress, tcpClientDialer } from "@zab/transport-tcp";
 import type { EnsembleTarget } from "../config/ensemble-target.js";
 import { describeError } from "../exit-status.js";
 
@@ -18,7 +17,7 @@ import { describeError } from "../exit-status.js";
 export type MemberReport =
   | {
       readonly id: ServerId;
-      readonly address: MemberAddress;
+      readonly endpoint: string;
       readonly answered: true;
       readonly status: MemberStatus;
       /**
@@ -30,7 +29,7 @@ export type MemberReport =
     }
   | {
       readonly id: ServerId;
-      readonly address: MemberAddress;
+      readonly endpoint: string;
       readonly answered: false;
       /** Why it did not answer: an error code (`ConnectionLoss`, `Timeout`, …) and message. */
       readonly error: { readonly code: string; readonly message: string };
@@ -49,18 +48,19 @@ export async function queryEnsemble(
   target: EnsembleTarget,
   options: { readonly signal: AbortSignal; readonly timeoutMs: number },
 ): Promise<readonly MemberReport[]> {
-  await using dialer = tcpClientDialer({ members: target.members, ...target.security });
+  await using dialer = target.dialer();
   const answers = await Promise.all(
-    [...target.members].map(async ([id, address]): Promise<Answer> => {
+    target.ids.map(async (id): Promise<Answer> => {
+      const endpoint = target.endpoints.get(id) ?? "";
       const timeout = AbortSignal.timeout(options.timeoutMs);
       const signal = AbortSignal.any([options.signal, timeout]);
       try {
-        return { id, address, status: await queryMemberStatus({ dialer, member: id, signal }) };
+        return { id, endpoint, status: await queryMemberStatus({ dialer, member: id, signal }) };
       } catch (error) {
         const reason = timeout.aborted
           ? new ZabError("Timeout", `member ${id} did not answer within ${options.timeoutMs} ms`)
           : error;
-        return { id, address, error: describeError(reason) };
+        return { id, endpoint, error: describeError(reason) };
       }
     }),
   );
@@ -75,10 +75,10 @@ export async function queryEnsemble(
 
 /** One member's answer, or why there is none. */
 type Answer =
-  | { readonly id: ServerId; readonly address: MemberAddress; readonly status: MemberStatus }
+  | { readonly id: ServerId; readonly endpoint: string; readonly status: MemberStatus }
   | {
       readonly id: ServerId;
-      readonly address: MemberAddress;
+      readonly endpoint: string;
       readonly error: { readonly code: string; readonly message: string };
     };
 

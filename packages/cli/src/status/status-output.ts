@@ -34,7 +34,7 @@ const HEADER = [
  */
 export function statusTable(reports: readonly MemberReport[]): string {
   const rows = reports.map((report) => {
-    const address = `${report.address.host}:${report.address.port}`;
+    const address = report.endpoint;
     if (!report.answered)
       return [String(report.id), address, "unreachable", ...HEADER.slice(3).map(() => "-")];
     const { status } = report;
@@ -57,9 +57,7 @@ export function statusTable(reports: readonly MemberReport[]): string {
   const reasons = reports.flatMap((report) =>
     report.answered
       ? []
-      : [
-          `member ${report.id} (${report.address.host}:${report.address.port}): ${report.error.code}: ${report.error.message}\n`,
-        ],
+      : [`member ${report.id} (${report.endpoint}): ${report.error.code}: ${report.error.message}\n`],
   );
   return formatTable(HEADER, rows) + reasons.join("");
 }
@@ -75,7 +73,7 @@ export function statusTable(reports: readonly MemberReport[]): string {
  */
 export function statusJson(reports: readonly MemberReport[]): string {
   const members = reports.map((report) => {
-    const address = `${report.address.host}:${report.address.port}`;
+    const address = report.endpoint;
     if (!report.answered) return { id: report.id, address, reachable: false, error: report.error };
     const { status } = report;
     return {

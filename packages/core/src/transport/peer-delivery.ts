@@ -1,38 +1,60 @@
 /**
  * The order in which a peer transport's listener hears frames and closures: one queue for all
- * members, drained in order, never re-entrantly.
+ * members, drained in order, never re-entrantly. Shared by the TCP and NATS transports, which
+ * differ in how channels are made and broken but owe the listener the same order.
  *
  * @module
  */
-import { assert, type PeerTransportListener } from "@zab/core";
-import type { PeerLink } from "./peer-link.js";
+import { assert } from "../assert.js";
+import type { PeerTransportListener } from "../ports/peer-transport.js";
+import type { ServerId } from "../protocol/ids.js";
 
-/** One event for the listener: a frame, or (without one) a closure. */
-interface PeerEvent {
-  readonly link: PeerLink;
-  readonly frame: Uint8Array | undefined;
+/**
+ * What {@link PeerDelivery} keeps on the transport's own per-member record (a TCP link, a NATS
+ * peer): the closures queued and not yet heard.
+ *
+ * @remarks
+ * The transport reads {@link PeerDeliveryLink.closedUndelivered} in `send`: while a closure of the
+ * member waits to be heard, a frame the listener sends it belongs to the broken channel (the
+ * listener has not yet learned it broke) and is dropped rather than carried over a new one.
+ * @since 0.1.0
+ * @internal
+ */
+export interface PeerDeliveryLink {
+  /** The member. */
+  readonly peer: ServerId;
+  /** Closures of this member queued and not yet delivered. */
+  closedUndelivered: number;
+  /** Whether the last event queued for this member is a closure (a second in a row says nothing). */
+  lastEventClosed: boolean;
 }
 
 /**
- * When a queued event is delivered: `"now"` from socket events and handshake continuations;
- * `"later"` (on a later turn) from calls the listener's own member makes (`send`, `disconnect`),
- * which must never hear anything inside that call.
+ * When a queued event is delivered: `"now"` from network events, timers and handshake
+ * continuations; `"later"` (on a later turn) from calls the listener's own member makes (`send`,
+ * `disconnect`), which must never hear anything inside that call.
  *
  * @since 0.1.0
  * @internal
  */
 export type DeliveryTime = "now" | "later";
 
+/** One event for the listener: a frame, or (without one) a closure. */
+interface PeerEvent {
+  readonly link: PeerDeliveryLink;
+  readonly frame: Uint8Array | undefined;
+}
+
 /**
  * Delivers frames and closures to a {@link PeerTransportListener} in the order they happened.
  *
  * @remarks
- * Frames are delivered synchronously from the socket event that completed them, unless a
- * delivery is already running (the listener sent something that broke a channel, say): then the
- * running loop delivers them after the current call returns, so the listener is never entered
- * twice. A closure counts on its link until delivered ({@link PeerLink.closedUndelivered}), which
- * is how `send` knows to drop frames the sender meant for the broken channel. Two closures in a
- * row for one member, with nothing between, would say nothing new: the second is not queued.
+ * Frames are delivered synchronously from the event that completed them, unless a delivery is
+ * already running (the listener sent something that broke a channel, say): then the running loop
+ * delivers them after the current call returns, so the listener is never entered twice. A closure
+ * counts on its link until delivered ({@link PeerDeliveryLink.closedUndelivered}), which is how
+ * `send` knows to drop frames the sender meant for the broken channel. Two closures in a row for
+ * one member, with nothing between, would say nothing new: the second is not queued.
  * @since 0.1.0
  * @internal
  */
@@ -46,7 +68,7 @@ export class PeerDelivery {
   #stopped = false;
 
   /**
-   * Sets the listener; events queued before wait for it.
+   * Sets the listener; events queued before wait for it, and are delivered on a later turn.
    *
    * @param listener - The member's listener.
    */
@@ -62,12 +84,12 @@ export class PeerDelivery {
   }
 
   /**
-   * Queues a frame from a member's channel and delivers it now.
+   * Queues a frame from a member's channel and delivers it now (or after the delivery running).
    *
    * @param link - The member.
    * @param frame - The frame; the listener owns it.
    */
-  frame(link: PeerLink, frame: Uint8Array): void {
+  frame(link: PeerDeliveryLink, frame: Uint8Array): void {
     this.#events.push({ link, frame });
     link.lastEventClosed = false;
     this.#deliver();
@@ -79,7 +101,7 @@ export class PeerDelivery {
    * @param link - The member.
    * @param time - When to deliver it.
    */
-  closed(link: PeerLink, time: DeliveryTime): void {
+  closed(link: PeerDeliveryLink, time: DeliveryTime): void {
     if (link.closedUndelivered > 0 && link.lastEventClosed) return;
     link.closedUndelivered += 1;
     link.lastEventClosed = true;
