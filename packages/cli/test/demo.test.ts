@@ -1,6 +1,7 @@
 // Goal: the demo the README's first command runs tells the truth and ends cleanly, over loopback
 // TCP and over NATS: it narrates a leader killed with SIGKILL while writes continue, a new leader,
-// every acknowledged write found, the old leader back and caught up, and the watch complete; it
+// every acknowledged write found, the old leader back and caught up, the watch complete, and 50
+// workers through a double barrier; it
 // leaves no member running, and over NATS without --nats it starts its own nats-server on a free
 // port and stops that too.
 // Method: runDemo in this process (its members are real `zab serve` child processes; over NATS
@@ -21,6 +22,7 @@ function expectTheWholeStory(lines: readonly string[]): void {
   expect(text).toMatch(/all there: \d+ entries, none acknowledged and lost/);
   expect(text).toMatch(/is back as a follower and has caught up/);
   expect(text).toMatch(/the watch delivered all \d+ changes/);
+  expect(text).toMatch(/all 50 passed enter together within \d+ ms and left together within \d+ ms/);
   expect(lines.at(-1)).toContain("done: no acknowledged write was lost");
   // Every process it started (members, and its own nats-server) is gone.
   const pids = [...text.matchAll(/pid (\d+)/g)].map((match) => Number(match[1]));

@@ -40,8 +40,8 @@ export interface DemoNatsServer extends AsyncDisposable {
  * @internal
  */
 export function findNatsServer(): string | undefined {
-  const fromEnv = process.env["NATS_SERVER_BIN"];
-  const onPath = (process.env["PATH"] ?? "")
+  const { NATS_SERVER_BIN: fromEnv, PATH: searchPath = "" } = process.env;
+  const onPath = searchPath
     .split(delimiter)
     .filter((dir) => dir.length > 0)
     .map((dir) => join(dir, "nats-server"));

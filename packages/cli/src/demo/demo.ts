@@ -1,12 +1,14 @@
 /**
  * `zab demo`: a scripted tour of what ZAB does, on a real ensemble of three processes on loopback
  * TCP — writes, a watch firing, the leader killed with SIGKILL, a new leader, no acknowledged
- * write lost, and the old leader restarted and caught up.
+ * write lost, the old leader restarted and caught up, and fifty workers meeting at a double
+ * barrier.
  *
  * @module
  */
 import { type Coordination, formatZxid, type ServerId, ZabError, type Zxid } from "@zab/core";
 import { LocalEnsemble } from "../local-ensemble/local-ensemble.js";
+import { barrierStep } from "./barrier-step.js";
 import { type DemoNatsServer, findNatsServer, startDemoNatsServer } from "./demo-nats-server.js";
 
 /**
@@ -127,6 +129,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     throw new Error(`the watch delivered ${watched.count} events where ${expectedEvents} changes happened`);
   }
   say(`the watch delivered all ${watched.count} changes, in zxid order, across the failover, without a gap`);
+  await barrierStep(ensemble, say);
   say("done: no acknowledged write was lost. Stopping every member.");
 }
 

@@ -21,12 +21,12 @@ const OS_PACKAGE_PATH = "/usr/sbin/nats-server";
  * @since 0.1.0
  */
 export function natsServerBinary(): string {
-  const fromEnv = process.env["NATS_SERVER_BIN"];
+  const { NATS_SERVER_BIN: fromEnv, PATH: searchPath = "" } = process.env;
   if (fromEnv !== undefined && fromEnv.length > 0) {
     if (!executable(fromEnv)) throw new Error(`NATS_SERVER_BIN=${fromEnv} is not an executable file`);
     return fromEnv;
   }
-  const candidates = (process.env["PATH"] ?? "")
+  const candidates = searchPath
     .split(delimiter)
     .filter((dir) => dir.length > 0)
     .map((dir) => join(dir, "nats-server"));
