@@ -1,9 +1,8 @@
 // Goal: the demo the README's first command runs tells the truth and ends cleanly, over loopback
 // TCP and over NATS: it narrates a leader killed with SIGKILL while writes continue, a new leader,
 // every acknowledged write found, the old leader back and caught up, the watch complete, and 50
-// workers through a double barrier; it
-// leaves no member running, and over NATS without --nats it starts its own nats-server on a free
-// port and stops that too.
+// workers through a double barrier; it leaves no member running, and over NATS without --nats it
+// starts its own nats-server on a free port and stops that too.
 // Method: runDemo in this process (its members are real `zab serve` child processes; over NATS
 // the server is the real nats-server binary the demo finds and starts).
 import { describe, expect, it } from "vitest";
