@@ -15,6 +15,7 @@ import {
 } from "@zab/core";
 import { decideArrival } from "./decide-arrival.js";
 import { AGAIN, decideLoop } from "./decide-loop.js";
+import { NodeRemovals } from "./node-removals.js";
 import { checkParticipantCount, type PARTICIPANTS_MAX } from "./participant-count.js";
 import { ParticipantNode, participantLost, participantsInOrder } from "./participant-node.js";
 import type { RecipeOptions, WaitOptions } from "./wait-options.js";
@@ -86,8 +87,7 @@ export class CyclicBarrier implements AsyncDisposable {
   readonly parties: number;
   readonly #session: Coordination;
   readonly #clock: Clock;
-  readonly #cleanups = new Set<Promise<void>>();
-  #cleanupFailure: unknown;
+  readonly #removals = new NodeRemovals();
 
   /**
    * @param session - The party's session.
@@ -162,7 +162,7 @@ export class CyclicBarrier implements AsyncDisposable {
       });
     } finally {
       // Passed or gave up, the arrival's node has done its job.
-      this.#release(node);
+      this.#removals.start(node);
     }
   }
 
@@ -173,8 +173,7 @@ export class CyclicBarrier implements AsyncDisposable {
    * @throws {@link @zab/core!ZabError} only for an unexpected failure of a removal (a bug).
    */
   async [Symbol.asyncDispose](): Promise<void> {
-    await Promise.all(this.#cleanups);
-    if (this.#cleanupFailure !== undefined) throw this.#cleanupFailure;
+    await this.#removals.settled();
   }
 
   /** The arrivals still waiting (their nodes empty), earliest created first. */
@@ -220,17 +219,6 @@ export class CyclicBarrier implements AsyncDisposable {
       if (ZabError.isInstance(error, "NoNode") || ZabError.isInstance(error, "BadVersion")) return;
       throw error;
     }
-  }
-
-  #release(node: ParticipantNode): void {
-    const cleanup = node.release().then(
-      () => undefined,
-      (error: unknown) => {
-        this.#cleanupFailure ??= error;
-      },
-    );
-    this.#cleanups.add(cleanup);
-    void cleanup.then(() => this.#cleanups.delete(cleanup));
   }
 }
 

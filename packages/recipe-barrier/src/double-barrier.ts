@@ -8,6 +8,7 @@ import { assert, type Clock, type Coordination, systemClock, ZabError } from "@z
 import { decideArrival } from "./decide-arrival.js";
 import { decideLeave } from "./decide-leave.js";
 import { AGAIN, decideLoop } from "./decide-loop.js";
+import { NodeRemovals } from "./node-removals.js";
 import { checkParticipantCount, type PARTICIPANTS_MAX } from "./participant-count.js";
 import { ParticipantNode, participantLost, participantsInOrder } from "./participant-node.js";
 import type { RecipeOptions, WaitOptions } from "./wait-options.js";
@@ -94,8 +95,7 @@ export class DoubleBarrier implements AsyncDisposable {
   readonly #session: Coordination;
   readonly #clock: Clock;
   readonly #readyPath: string;
-  readonly #cleanups = new Set<Promise<void>>();
-  #cleanupFailure: unknown;
+  readonly #removals = new NodeRemovals();
   #state: DoubleBarrierState = "idle";
   #node: ParticipantNode | undefined;
 
@@ -243,8 +243,7 @@ export class DoubleBarrier implements AsyncDisposable {
       if (this.#state !== "idle" && this.#state !== "left") this.#fail();
       this.#state = "closed";
     }
-    await Promise.all(this.#cleanups);
-    if (this.#cleanupFailure !== undefined) throw this.#cleanupFailure;
+    await this.#removals.settled();
   }
 
   /**
@@ -284,13 +283,6 @@ export class DoubleBarrier implements AsyncDisposable {
     const node = this.#node;
     this.#node = undefined;
     if (node === undefined) return;
-    const cleanup = node.release().then(
-      () => undefined,
-      (error: unknown) => {
-        this.#cleanupFailure ??= error;
-      },
-    );
-    this.#cleanups.add(cleanup);
-    void cleanup.then(() => this.#cleanups.delete(cleanup));
+    this.#removals.start(node);
   }
 }

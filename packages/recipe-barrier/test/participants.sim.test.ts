@@ -19,10 +19,15 @@ import { sleep } from "./support/scenario-clients.js";
 
 const SESSION_TIMEOUT_MS = 1_000;
 
+/** `count` sessions, as a tuple of that length, so that destructured sessions are all defined. */
+type Sessions<Count extends number, Opened extends Coordination[] = []> = Opened["length"] extends Count
+  ? Opened
+  : Sessions<Count, [...Opened, Coordination]>;
+
 /** Runs `body` on a fresh scenario with `count` sessions, in virtual time, and closes them. */
-async function withSessions(
-  count: number,
-  body: (scenario: CoordinationScenario, sessions: Coordination[]) => Promise<void>,
+async function withSessions<Count extends number>(
+  count: Count,
+  body: (scenario: CoordinationScenario, sessions: Sessions<Count>) => Promise<void>,
 ): Promise<void> {
   const scenario = new CoordinationScenario({ seed: 5 });
   const work = (async () => {
@@ -32,7 +37,7 @@ async function withSessions(
       ),
     );
     try {
-      await body(scenario, sessions);
+      await body(scenario, sessions as Sessions<Count>);
     } finally {
       await Promise.all(sessions.map((session) => session.close().catch(() => undefined)));
     }
@@ -63,8 +68,6 @@ function track(scenario: CoordinationScenario, promise: Promise<unknown>) {
 describe("double barrier participants", () => {
   it("does not count a participant whose session closed before the trip", async () => {
     await withSessions(4, async (scenario, [a, b, c, d]) => {
-      if (a === undefined || b === undefined || c === undefined || d === undefined)
-        throw new Error("sessions");
       const clock = scenario.clock;
       const barrier = (session: Coordination) => new DoubleBarrier(session, "/b", { participants: 3, clock });
       const first = track(scenario, barrier(a).enter());
@@ -89,7 +92,6 @@ describe("double barrier participants", () => {
 
   it("gives up on timeout or abort, removes the node, and does not count", async () => {
     await withSessions(3, async (scenario, [a, b, c]) => {
-      if (a === undefined || b === undefined || c === undefined) throw new Error("sessions");
       const clock = scenario.clock;
       await using timingOut = new DoubleBarrier(a, "/b", { participants: 2, clock });
       await expect(timingOut.enter({ timeoutMs: 300 })).rejects.toSatisfy((error) =>
@@ -118,7 +120,6 @@ describe("double barrier participants", () => {
 
   it("lets a late arrival pass a tripped barrier at once, and waits for it to leave", async () => {
     await withSessions(3, async (scenario, [a, b, c]) => {
-      if (a === undefined || b === undefined || c === undefined) throw new Error("sessions");
       const clock = scenario.clock;
       const early = [
         new DoubleBarrier(a, "/b", { participants: 2, clock }),
@@ -166,7 +167,6 @@ describe("double barrier participants", () => {
 
   it("refuses misuse: bad arguments, enter twice, leave before enter", async () => {
     await withSessions(1, async (scenario, [a]) => {
-      if (a === undefined) throw new Error("sessions");
       const clock = scenario.clock;
       for (const participants of [0, -1, 1.5, 1000, Number.NaN]) {
         expect(() => new DoubleBarrier(a, "/b", { participants })).toThrow(
@@ -195,8 +195,6 @@ describe("double barrier participants", () => {
 describe("cyclic barrier parties", () => {
   it("does not count a party whose session closed, nor one that gave up", async () => {
     await withSessions(4, async (scenario, [a, b, c, d]) => {
-      if (a === undefined || b === undefined || c === undefined || d === undefined)
-        throw new Error("sessions");
       const clock = scenario.clock;
       const barrier = (session: Coordination) => new CyclicBarrier(session, "/c", { parties: 3, clock });
       const first = track(scenario, barrier(a).await());
@@ -230,7 +228,6 @@ describe("cyclic barrier parties", () => {
 describe("latch and plain barrier bounds", () => {
   it("times out waiting, counts down to open, and refuses another count", async () => {
     await withSessions(2, async (scenario, [a, b]) => {
-      if (a === undefined || b === undefined) throw new Error("sessions");
       const clock = scenario.clock;
       const latch = new CountDownLatch(a, "/l", 2, { clock });
       await expect(latch.await({ timeoutMs: 100 })).rejects.toSatisfy((error) =>
@@ -256,7 +253,6 @@ describe("latch and plain barrier bounds", () => {
 
   it("holds waiters while set, releases them on removal, and times out", async () => {
     await withSessions(2, async (scenario, [a, b]) => {
-      if (a === undefined || b === undefined) throw new Error("sessions");
       const clock = scenario.clock;
       const gate = new Barrier(a, "/gates/g", { clock });
       await new Barrier(b, "/gates/g", { clock }).wait({ timeoutMs: 10 });

@@ -6,50 +6,23 @@
 // (five embedded on the followers, five remote) run a round of runDoubleBarrierRound, whose own
 // checks fail if anyone passes enter before all are in or leave before all are leaving; the
 // leader is stopped once every participant has entered.
-import {
-  type Coordination,
-  CoordinationServer,
-  connect,
-  MemoryDataDir,
-  openMemoryStorage,
-  type ServerId,
-  serverId,
-} from "@zab/core";
-import { MemoryClientNetwork, MemoryNetwork, waitUntil } from "@zab/testkit";
+import type { Coordination } from "@zab/core";
+import { type MemoryEnsemble, startMemoryEnsemble, waitUntil } from "@zab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { CountDownLatch } from "../src/count-down-latch.js";
 import { CyclicBarrier } from "../src/cyclic-barrier.js";
 import { runDoubleBarrierRound } from "../src/double-barrier-round.js";
 
-const voters: readonly ServerId[] = [serverId(1), serverId(2), serverId(3)];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startEnsemble() {
-  const network = new MemoryNetwork();
-  const clients = new MemoryClientNetwork();
-  const members = await Promise.all(
-    voters.map((id) =>
-      CoordinationServer.start({
-        id,
-        voters,
-        tickMs: 10,
-        sessionTimeoutMinMs: 200,
-        storage: openMemoryStorage(new MemoryDataDir()),
-        transport: network.transport(id),
-        clients: clients.acceptor(id),
-      }),
-    ),
-  );
-  cleanups.push(async () => {
-    await Promise.all(members.map((member) => member.close()));
-  });
-  await waitUntil(() => (members.every((member) => member.status.phase === "broadcast") ? true : undefined), {
-    timeoutMs: 10_000,
-  });
-  return { members, clients };
+/** A three-member ensemble, stopped after the sessions the test tracks are closed. */
+async function startEnsemble(): Promise<MemoryEnsemble> {
+  const ensemble = await startMemoryEnsemble();
+  cleanups.push(() => ensemble.close());
+  return ensemble;
 }
 
 function track(sessions: Coordination[]): Coordination[] {
@@ -61,7 +34,8 @@ function track(sessions: Coordination[]): Coordination[] {
 
 describe("barriers on real members", () => {
   it("runs a double barrier round of embedded and remote sessions through the leader's loss", async () => {
-    const { members, clients } = await startEnsemble();
+    const ensemble = await startEnsemble();
+    const { members } = ensemble;
     const leader = members.find((member) => member.status.role === "leading");
     const followers = members.filter((member) => member !== leader);
     if (leader === undefined || followers.length !== 2) throw new Error("no leader");
@@ -74,8 +48,7 @@ describe("barriers on real members", () => {
       ).filter((session): session is Coordination => session !== undefined),
       ...(await Promise.all(
         Array.from({ length: 5 }, (_, index) =>
-          connect({
-            dialer: clients.dialer(),
+          ensemble.connect({
             members:
               index % 2 === 0 ? [leader.status.id, ...followerIds] : [...followerIds, leader.status.id],
             sessionTimeoutMs: 5_000,

@@ -10,14 +10,10 @@
 import { type Coordination, connect, type ServerId, ZabError } from "@zab/core";
 import { CoordinationScenario, coordinationApplication, Simulation } from "@zab/testkit";
 import { describe, expect, it } from "vitest";
-import {
-  type ConfigEvent,
-  ConfigStore,
-  ConfigTransaction,
-  ConfigValidationError,
-  jsonCodec,
-} from "../src/index.js";
+import { type ConfigEvent, ConfigTransaction, ConfigValidationError, jsonCodec } from "../src/index.js";
 import { counterSchema, valibotFlags, zodFlags } from "./helpers/schemas.js";
+import { simulatedStore } from "./helpers/simulated-store.js";
+import { withSessions } from "./helpers/with-sessions.js";
 
 const encode = (value: unknown) => jsonCodec.encode(value);
 
@@ -28,24 +24,16 @@ async function withSession<T>(
 ): Promise<T> {
   const scenario = new CoordinationScenario({ seed });
   return scenario.runUntilSettled(
-    (async () => {
-      const session = await scenario.connect(0, { sessionTimeoutMs: 2_000 });
-      try {
-        return await work(session, scenario);
-      } finally {
-        await session.close();
-      }
-    })(),
+    withSessions([() => scenario.connect(0, { sessionTimeoutMs: 2_000 })], (session) =>
+      work(session, scenario),
+    ),
   );
 }
 
 describe("ConfigStore reads and writes", () => {
   it("refuses get on a store with no value, then reads what set wrote, as JSON in the znode", async () => {
     await withSession(async (session, scenario) => {
-      await using flags = new ConfigStore(session, "/config/flags", {
-        schema: zodFlags,
-        clock: scenario.clock,
-      });
+      await using flags = simulatedStore(scenario.clock, session, "/config/flags", { schema: zodFlags });
       await expect(flags.get()).rejects.toSatisfy((error) => ZabError.isInstance(error, "NoNode"));
       const written = await flags.set({ newCheckout: true, rolloutPercent: 5 });
       expect(written.version).toBe(0);
@@ -59,7 +47,7 @@ describe("ConfigStore reads and writes", () => {
 
   it("works the same with a valibot schema", async () => {
     await withSession(async (session, scenario) => {
-      await using flags = new ConfigStore(session, "/flags", { schema: valibotFlags, clock: scenario.clock });
+      await using flags = simulatedStore(scenario.clock, session, "/flags", { schema: valibotFlags });
       await flags.set({ newCheckout: false, rolloutPercent: 100 });
       expect((await flags.get()).value).toEqual({ newCheckout: false, rolloutPercent: 100 });
       await expect(flags.set({ newCheckout: false, rolloutPercent: 101 })).rejects.toBeInstanceOf(
@@ -70,7 +58,7 @@ describe("ConfigStore reads and writes", () => {
 
   it("is a compare-and-set with expectedVersion, null meaning 'no value yet'", async () => {
     await withSession(async (session, scenario) => {
-      await using flags = new ConfigStore(session, "/flags", { schema: zodFlags, clock: scenario.clock });
+      await using flags = simulatedStore(scenario.clock, session, "/flags", { schema: zodFlags });
       const first = await flags.set({ newCheckout: false, rolloutPercent: 0 }, { expectedVersion: null });
       await expect(
         flags.set({ newCheckout: true, rolloutPercent: 0 }, { expectedVersion: null }),
@@ -90,7 +78,7 @@ describe("ConfigStore reads and writes", () => {
 
   it("refuses an invalid value before proposing it: the znode does not change", async () => {
     await withSession(async (session, scenario) => {
-      await using flags = new ConfigStore(session, "/flags", { schema: zodFlags, clock: scenario.clock });
+      await using flags = simulatedStore(scenario.clock, session, "/flags", { schema: zodFlags });
       await flags.set({ newCheckout: false, rolloutPercent: 10 });
       const before = await session.exists("/flags");
       const error = await flags.set({ newCheckout: false, rolloutPercent: -3 }).then(
@@ -111,7 +99,7 @@ describe("ConfigStore reads and writes", () => {
 
   it("reports a stored value that fails the schema as a ConfigValidationError, with its version", async () => {
     await withSession(async (session, scenario) => {
-      await using flags = new ConfigStore(session, "/flags", { schema: zodFlags, clock: scenario.clock });
+      await using flags = simulatedStore(scenario.clock, session, "/flags", { schema: zodFlags });
       await flags.set({ newCheckout: false, rolloutPercent: 10 });
       // Another writer, bypassing the schema (or an older release with another schema).
       await session.setData("/flags", encode({ newCheckout: "yes" }));
@@ -136,10 +124,7 @@ describe("ConfigStore reads and writes", () => {
     await withSession(async (session, scenario) => {
       await session.create("/existing");
       await session.setData("/existing", new Uint8Array());
-      await using store = new ConfigStore(session, "/existing", {
-        schema: counterSchema,
-        clock: scenario.clock,
-      });
+      await using store = simulatedStore(scenario.clock, session, "/existing", { schema: counterSchema });
       await expect(store.get()).rejects.toSatisfy((error) => ZabError.isInstance(error, "NoNode"));
       const written = await store.set({ count: 1 }, { expectedVersion: null });
       expect(written.version).toBe(2);
@@ -149,9 +134,8 @@ describe("ConfigStore reads and writes", () => {
 
   it("applies update(fn) as a read-modify-write: concurrent updates on one session all count", async () => {
     await withSession(async (session, scenario) => {
-      await using counter = new ConfigStore(session, "/counter", {
+      await using counter = simulatedStore(scenario.clock, session, "/counter", {
         schema: counterSchema,
-        clock: scenario.clock,
         attemptsMax: 100,
       });
       await Promise.all(
@@ -165,10 +149,7 @@ describe("ConfigStore reads and writes", () => {
 
   it("gives up with BadVersion after attemptsMax attempts, having written nothing", async () => {
     await withSession(async (session, scenario) => {
-      await using counter = new ConfigStore(session, "/counter", {
-        schema: counterSchema,
-        clock: scenario.clock,
-      });
+      await using counter = simulatedStore(scenario.clock, session, "/counter", { schema: counterSchema });
       await counter.set({ count: 0 });
       let calls = 0;
       const error = await counter
@@ -194,7 +175,7 @@ describe("ConfigStore reads and writes", () => {
 
   it("deletes confirmed write receipts with later writes and on close", async () => {
     await withSession(async (session, scenario) => {
-      const store = new ConfigStore(session, "/r", { schema: counterSchema, clock: scenario.clock });
+      const store = simulatedStore(scenario.clock, session, "/r", { schema: counterSchema });
       for (let count = 0; count < 30; count += 1) await store.set({ count });
       // Each write deletes the receipts of earlier ones: at most one is left behind.
       expect((await session.getChildren("/r/.receipts")).children.length).toBeLessThanOrEqual(1);
@@ -208,10 +189,9 @@ describe("ConfigStore reads and writes", () => {
 describe("ConfigStore history", () => {
   it("keeps the newest historyMax versions and rolls back as a new version", async () => {
     await withSession(async (session, scenario) => {
-      await using counter = new ConfigStore(session, "/h", {
+      await using counter = simulatedStore(scenario.clock, session, "/h", {
         schema: counterSchema,
         historyMax: 3,
-        clock: scenario.clock,
       });
       expect(await counter.history()).toEqual([]);
       for (let count = 0; count < 6; count += 1) await counter.set({ count: count * 10 });
@@ -236,15 +216,13 @@ describe("ConfigStore history", () => {
 
   it("lists an entry that fails the current schema as invalid, and refuses to roll back to it", async () => {
     await withSession(async (session, scenario) => {
-      await using loose = new ConfigStore(session, "/s", {
+      await using loose = simulatedStore(scenario.clock, session, "/s", {
         schema: counterSchema.passthrough(),
-        clock: scenario.clock,
       });
       await loose.set({ count: 1 });
       await loose.set({ count: 2 });
-      const strict = new ConfigStore(session, "/s", {
+      const strict = simulatedStore(scenario.clock, session, "/s", {
         schema: counterSchema.refine((value) => value.count >= 2, "count must be at least 2"),
-        clock: scenario.clock,
       });
       const history = await strict.history();
       expect(history.map((entry) => entry.valid)).toEqual([true, false]);
@@ -256,16 +234,14 @@ describe("ConfigStore history", () => {
 
   it("trims a surplus left by a larger historyMax over several writes", async () => {
     await withSession(async (session, scenario) => {
-      await using wide = new ConfigStore(session, "/t", {
+      await using wide = simulatedStore(scenario.clock, session, "/t", {
         schema: counterSchema,
         historyMax: 40,
-        clock: scenario.clock,
       });
       for (let count = 0; count < 40; count += 1) await wide.set({ count });
-      await using narrow = new ConfigStore(session, "/t", {
+      await using narrow = simulatedStore(scenario.clock, session, "/t", {
         schema: counterSchema,
         historyMax: 2,
-        clock: scenario.clock,
       });
       await narrow.set({ count: 100 });
       // At most 16 entries go per write: 40 + 1 - 16 = 25 remain.
@@ -280,13 +256,9 @@ describe("ConfigStore history", () => {
 describe("ConfigTransaction", () => {
   it("writes several stores in one transaction, or none of them", async () => {
     await withSession(async (session, scenario) => {
-      await using flags = new ConfigStore(session, "/release/flags", {
-        schema: zodFlags,
-        clock: scenario.clock,
-      });
-      await using limits = new ConfigStore(session, "/release/limits", {
+      await using flags = simulatedStore(scenario.clock, session, "/release/flags", { schema: zodFlags });
+      await using limits = simulatedStore(scenario.clock, session, "/release/limits", {
         schema: counterSchema,
-        clock: scenario.clock,
       });
       await limits.set({ count: 10 });
       const results = await new ConfigTransaction()
@@ -319,7 +291,7 @@ describe("ConfigTransaction", () => {
 
   it("refuses a store staged twice, an empty commit and a second commit", async () => {
     await withSession(async (session, scenario) => {
-      await using flags = new ConfigStore(session, "/f", { schema: zodFlags, clock: scenario.clock });
+      await using flags = simulatedStore(scenario.clock, session, "/f", { schema: zodFlags });
       const release = new ConfigTransaction().set(flags, { newCheckout: true, rolloutPercent: 1 });
       expect(() => release.set(flags, { newCheckout: true, rolloutPercent: 2 })).toThrow(/already part/);
       await expect(new ConfigTransaction().commit()).rejects.toSatisfy((error) =>
@@ -334,7 +306,7 @@ describe("ConfigTransaction", () => {
 describe("ConfigStore.watch", () => {
   it("yields the current value, then newer versions, coalescing for a slow consumer", async () => {
     await withSession(async (session, scenario) => {
-      await using counter = new ConfigStore(session, "/w", { schema: counterSchema, clock: scenario.clock });
+      await using counter = simulatedStore(scenario.clock, session, "/w", { schema: counterSchema });
       await counter.set({ count: 0 });
       await using watch = counter.watch();
       const first = await watch.next();
@@ -351,7 +323,7 @@ describe("ConfigStore.watch", () => {
 
   it("waits for the first value of an empty store, and reports invalid versions as events", async () => {
     await withSession(async (session, scenario) => {
-      await using counter = new ConfigStore(session, "/w", { schema: counterSchema, clock: scenario.clock });
+      await using counter = simulatedStore(scenario.clock, session, "/w", { schema: counterSchema });
       const events: ConfigEvent<{ count: number }>[] = [];
       const watch = counter.watch();
       const consumer = (async () => {
@@ -375,7 +347,7 @@ describe("ConfigStore.watch", () => {
 
   it("ends cleanly on return() and when the store closes, and with Aborted on its signal", async () => {
     await withSession(async (session, scenario) => {
-      const counter = new ConfigStore(session, "/w", { schema: counterSchema, clock: scenario.clock });
+      const counter = simulatedStore(scenario.clock, session, "/w", { schema: counterSchema });
       await counter.set({ count: 0 });
       const stopped = counter.watch();
       await stopped.next();
@@ -399,19 +371,15 @@ describe("ConfigStore while disconnected", () => {
   it("serves the last known value marked stale with allowStale, and the watch says stale, then fresh", async () => {
     const scenario = new CoordinationScenario({ seed: 3 });
     await scenario.runUntilSettled(
-      (async () => {
-        // The session lives on member 1 only; cutting it off from clients suspends the session.
-        const session = await scenario.connect(0, { sessionTimeoutMs: 5_000, requestTimeoutMs: 1_000 });
-        const writer = await scenario.connect(1, { sessionTimeoutMs: 5_000 });
-        try {
-          await using reader = new ConfigStore(session, "/c", {
-            schema: counterSchema,
-            clock: scenario.clock,
-          });
-          await using writing = new ConfigStore(writer, "/c", {
-            schema: counterSchema,
-            clock: scenario.clock,
-          });
+      withSessions(
+        [
+          // The session lives on member 1 only; cutting it off from clients suspends the session.
+          () => scenario.connect(0, { sessionTimeoutMs: 5_000, requestTimeoutMs: 1_000 }),
+          () => scenario.connect(1, { sessionTimeoutMs: 5_000 }),
+        ],
+        async (session, writer) => {
+          await using reader = simulatedStore(scenario.clock, session, "/c", { schema: counterSchema });
+          await using writing = simulatedStore(scenario.clock, writer, "/c", { schema: counterSchema });
           await writing.set({ count: 1 });
           expect((await reader.get({ linearizable: true })).value.count).toBe(1);
           const watch = reader.watch();
@@ -436,11 +404,8 @@ describe("ConfigStore while disconnected", () => {
           expect((await watch.next()).value).toEqual({ kind: "fresh" });
           expect(await reader.get({ allowStale: true })).toMatchObject({ version: 1, stale: false });
           await watch.return();
-        } finally {
-          await writer.close();
-          await session.close();
-        }
-      })(),
+        },
+      ),
     );
   });
 });
@@ -465,9 +430,7 @@ describe("ConfigStore.watch when the underlying watch cannot resume", () => {
       });
     const overflows: unknown[] = [];
     let events: string[] | undefined;
-    const work = (async () => {
-      const session = await open(0);
-      const writer = await open(1);
+    const work = withSessions([() => open(0), () => open(1)], async (session, writer) => {
       // Records how the store's underlying watches end.
       const watch = session.watch.bind(session);
       session.watch = (path, options) => {
@@ -483,39 +446,28 @@ describe("ConfigStore.watch when the underlying watch cannot resume", () => {
         };
         return stream;
       };
-      try {
-        await using reader = new ConfigStore(session, "/o", {
-          schema: counterSchema,
-          clock: sim.clientClock(),
-        });
-        await using writing = new ConfigStore(writer, "/o", {
-          schema: counterSchema,
-          clock: sim.clientClock(),
-        });
-        await writing.set({ count: 0 });
-        await using follow = reader.watch();
-        expect((await follow.next()).value).toMatchObject({ kind: "value", version: 0 });
-        const member = ids[0] as ServerId;
-        sim.clients.isolate(member);
-        expect((await follow.next()).value).toMatchObject({ kind: "stale" });
-        for (let count = 1; count <= 10; count += 1) await writing.set({ count });
-        sim.clients.reconnect(member);
-        events = [];
-        for (;;) {
-          const event = (await follow.next()).value;
-          if (event === undefined) throw new Error("the watch ended");
-          events.push(event.kind === "value" ? `value ${event.version}` : event.kind);
-          if (event.kind === "fresh") break;
-        }
-        // And it goes on following.
-        await writing.set({ count: 11 });
-        const next = (await follow.next()).value;
-        events.push(next?.kind === "value" ? `value ${next.version}` : String(next?.kind));
-      } finally {
-        await writer.close();
-        await session.close();
+      await using reader = simulatedStore(sim.clientClock(), session, "/o", { schema: counterSchema });
+      await using writing = simulatedStore(sim.clientClock(), writer, "/o", { schema: counterSchema });
+      await writing.set({ count: 0 });
+      await using follow = reader.watch();
+      expect((await follow.next()).value).toMatchObject({ kind: "value", version: 0 });
+      const member = ids[0] as ServerId;
+      sim.clients.isolate(member);
+      expect((await follow.next()).value).toMatchObject({ kind: "stale" });
+      for (let count = 1; count <= 10; count += 1) await writing.set({ count });
+      sim.clients.reconnect(member);
+      events = [];
+      for (;;) {
+        const event = (await follow.next()).value;
+        if (event === undefined) throw new Error("the watch ended");
+        events.push(event.kind === "value" ? `value ${event.version}` : event.kind);
+        if (event.kind === "fresh") break;
       }
-    })();
+      // And it goes on following.
+      await writing.set({ count: 11 });
+      const next = (await follow.next()).value;
+      events.push(next?.kind === "value" ? `value ${next.version}` : String(next?.kind));
+    });
     let settled = false;
     const done = work.finally(() => {
       settled = true;

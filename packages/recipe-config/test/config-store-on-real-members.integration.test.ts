@@ -6,71 +6,29 @@
 // closed while the writer works, so sessions on it move to another member and a new leader is
 // elected; the writer's in-flight writes may end in ConnectionLoss and must be resolved by the
 // store (no lost or doubled version).
-import {
-  type Coordination,
-  CoordinationServer,
-  connect,
-  MemoryDataDir,
-  openMemoryStorage,
-  type ServerId,
-  serverId,
-  type Zxid,
-} from "@zab/core";
-import { MemoryClientNetwork, MemoryNetwork, waitUntil } from "@zab/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import type { Coordination, ServerId, Zxid } from "@zab/core";
+import { type MemoryEnsemble, startMemoryEnsemble, waitUntil } from "@zab/testkit";
+import { describe, expect, it } from "vitest";
 import { ConfigStore, ConfigTransaction } from "../src/index.js";
 import { counterSchema, zodFlags } from "./helpers/schemas.js";
 
-const voters: readonly ServerId[] = [serverId(1), serverId(2), serverId(3)];
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function startEnsemble(): Promise<{ members: CoordinationServer[]; clients: MemoryClientNetwork }> {
-  const network = new MemoryNetwork();
-  const clients = new MemoryClientNetwork();
-  const members: CoordinationServer[] = [];
-  for (const id of voters) {
-    members.push(
-      await CoordinationServer.start({
-        id,
-        voters,
-        tickMs: 10,
-        sessionTimeoutMinMs: 200,
-        storage: openMemoryStorage(new MemoryDataDir()),
-        transport: network.transport(id),
-        clients: clients.acceptor(id),
-      }),
-    );
-  }
-  cleanups.push(async () => {
-    await Promise.allSettled(members.map((member) => member.close()));
-  });
-  await waitUntil(() => (members.every((member) => member.status.phase === "broadcast") ? true : undefined), {
-    timeoutMs: 10_000,
-  });
-  return { members, clients };
-}
-
-async function session(clients: MemoryClientNetwork, first: ServerId): Promise<Coordination> {
-  const opened = await connect({
-    dialer: clients.dialer(),
-    members: [first, ...voters.filter((id) => id !== first)],
+/** A session trying `first`, then the other members. */
+function session(ensemble: MemoryEnsemble, first: ServerId): Promise<Coordination> {
+  return ensemble.connect({
+    members: [first, ...ensemble.voters.filter((id) => id !== first)],
     sessionTimeoutMs: 5_000,
     requestTimeoutMs: 5_000,
   });
-  cleanups.push(() => opened.close().catch(() => undefined));
-  return opened;
 }
 
 describe("ConfigStore on real members", () => {
   it("keeps watchers on every member in step with a writer across the loss of the leader", async () => {
-    const { members, clients } = await startEnsemble();
+    await using ensemble = await startMemoryEnsemble();
+    const { members, voters } = ensemble;
     const leader = members.find((member) => member.status.role === "leading");
     const follower = members.find((member) => member.status.role === "following");
     if (leader === undefined || follower === undefined) throw new Error("no leader or follower");
-    const writerSession = await session(clients, follower.status.id);
+    const writerSession = await session(ensemble, follower.status.id);
     await using writer = new ConfigStore(writerSession, "/app/counter", { schema: counterSchema });
     await writer.set({ count: 0 });
 
@@ -80,7 +38,7 @@ describe("ConfigStore on real members", () => {
       [0, 1].map(async () => {
         const log: { version: number; zxid: Zxid }[] = [];
         seen.push(log);
-        await using store = new ConfigStore(await session(clients, id), "/app/counter", {
+        await using store = new ConfigStore(await session(ensemble, id), "/app/counter", {
           schema: counterSchema,
         });
         try {
@@ -117,8 +75,8 @@ describe("ConfigStore on real members", () => {
   }, 30_000);
 
   it("commits a multi-key release atomically and rolls back as a new version", async () => {
-    const { clients } = await startEnsemble();
-    const opened = await session(clients, voters[0] as ServerId);
+    await using ensemble = await startMemoryEnsemble();
+    const opened = await session(ensemble, ensemble.voters[0] as ServerId);
     await using flags = new ConfigStore(opened, "/release/flags", { schema: zodFlags, historyMax: 3 });
     await using limits = new ConfigStore(opened, "/release/limits", { schema: counterSchema, historyMax: 3 });
     await flags.set({ newCheckout: false, rolloutPercent: 0 });

@@ -9,8 +9,9 @@
 import { type ServerId, ZabError } from "@zab/core";
 import { CoordinationScenario } from "@zab/testkit";
 import { describe, expect, it } from "vitest";
-import { ConfigStore } from "../src/index.js";
 import { counterSchema } from "./helpers/schemas.js";
+import { simulatedStore } from "./helpers/simulated-store.js";
+import { withSessions } from "./helpers/with-sessions.js";
 
 describe("expectedVersion on a lagging member", () => {
   it("is checked through the leader before a write is refused", async () => {
@@ -20,17 +21,15 @@ describe("expectedVersion on a lagging member", () => {
     const ids = scenario.sim.voterIds;
     const follower = ids.find((id) => id !== leader) as ServerId;
     await scenario.runUntilSettled(
-      (async () => {
-        const writerSession = await scenario.connect(ids.indexOf(leader), { sessionTimeoutMs: 10_000 });
-        const laggingSession = await scenario.connect(ids.indexOf(follower), { sessionTimeoutMs: 10_000 });
-        try {
-          await using writer = new ConfigStore(writerSession, "/v", {
+      withSessions(
+        [
+          () => scenario.connect(ids.indexOf(leader), { sessionTimeoutMs: 10_000 }),
+          () => scenario.connect(ids.indexOf(follower), { sessionTimeoutMs: 10_000 }),
+        ],
+        async (writerSession, laggingSession) => {
+          await using writer = simulatedStore(scenario.clock, writerSession, "/v", { schema: counterSchema });
+          await using lagging = simulatedStore(scenario.clock, laggingSession, "/v", {
             schema: counterSchema,
-            clock: scenario.clock,
-          });
-          await using lagging = new ConfigStore(laggingSession, "/v", {
-            schema: counterSchema,
-            clock: scenario.clock,
           });
           await writer.set({ count: 0 });
           await lagging.get({ linearizable: true });
@@ -44,11 +43,8 @@ describe("expectedVersion on a lagging member", () => {
           await expect(lagging.set({ count: 3 }, { expectedVersion: told.version })).rejects.toSatisfy(
             (error) => ZabError.isInstance(error, "BadVersion"),
           );
-        } finally {
-          await writerSession.close();
-          await laggingSession.close();
-        }
-      })(),
+        },
+      ),
     );
   });
 });

@@ -3,13 +3,13 @@
  *
  * @module
  */
-import { type CallOptions, type Coordination, type EventStream, systemClock, ZabError } from "@zab/core";
+import { type CallOptions, type Coordination, type EventStream, ZabError } from "@zab/core";
 import { abortable } from "./abortable.js";
 import { EventFeed } from "./event-feed.js";
 import type { Lease } from "./lease.js";
-import { ABORT_ON_DEFAULT, type RecipeOptions } from "./lock-options.js";
-import { ParticipantQueue } from "./participant-queue.js";
-import { QueueLock } from "./queue-lock.js";
+import type { RecipeOptions } from "./lock-options.js";
+import type { QueueLock } from "./queue-lock.js";
+import { QueueRecipe } from "./queue-recipe.js";
 import { checkRecipePath } from "./recipe-path.js";
 import { isSessionEnded } from "./retrying.js";
 
@@ -85,10 +85,8 @@ export class LeaderElection implements AsyncDisposable {
   readonly path: string;
   /** This candidate's id. */
   readonly id: string;
-  readonly #queue: ParticipantQueue;
+  readonly #recipe: QueueRecipe;
   readonly #lock: QueueLock;
-  readonly #closing = new AbortController();
-  #closed: Promise<void> | undefined;
   readonly #feeds = new Set<EventFeed<LeadershipEvent>>();
   readonly #waiters = new Set<LeadershipWaiter>();
   #lease: Lease | undefined;
@@ -105,19 +103,19 @@ export class LeaderElection implements AsyncDisposable {
   constructor(session: Coordination, path: string, options: LeaderElectionOptions = {}) {
     this.path = checkRecipePath(path);
     this.id = options.id ?? "";
-    const clock = options.clock ?? systemClock;
-    this.#queue = new ParticipantQueue({
+    this.#recipe = new QueueRecipe({
       session,
       path,
-      clock,
-      abortOn: options.abortOn ?? ABORT_ON_DEFAULT,
+      options,
+      name: "election",
+      release: async () => {
+        await this.#lease?.release();
+        await this.#running;
+      },
     });
-    this.#lock = new QueueLock({
-      queue: this.#queue,
+    this.#lock = this.#recipe.lock({
       kind: "latch",
       rule: { kind: "exclusive", leasesMax: 1 },
-      closing: this.#closing.signal,
-      clock,
       data: new TextEncoder().encode(this.id),
     });
   }
@@ -151,7 +149,7 @@ export class LeaderElection implements AsyncDisposable {
       ...options,
       stopped: (stopped) => this.#feeds.delete(stopped),
     });
-    if (this.#ended !== undefined) feed.fail(this.#closing.signal.aborted ? undefined : this.#ended);
+    if (this.#ended !== undefined) feed.fail(this.#recipe.closing.aborted ? undefined : this.#ended);
     if (!feed.open) return feed;
     this.#feeds.add(feed);
     const lease = this.leadership;
@@ -193,9 +191,9 @@ export class LeaderElection implements AsyncDisposable {
   async leader(options: { readonly signal?: AbortSignal } = {}): Promise<string | undefined> {
     const { signal } = options;
     // The first candidate may leave between the listing and the read: then ask the next.
-    for (const candidate of await this.#queue.participants(signal)) {
+    for (const candidate of await this.#recipe.queue.participants(signal)) {
       try {
-        const { data } = await this.#queue.session.getData(
+        const { data } = await this.#recipe.queue.session.getData(
           `${this.path}/${candidate.name}`,
           signal === undefined ? {} : { signal },
         );
@@ -225,17 +223,7 @@ export class LeaderElection implements AsyncDisposable {
    * @throws {@link @zab/core!ZabError} with code `"Aborted"` when `signal` fired first.
    */
   close(options?: CallOptions): Promise<void> {
-    this.#closed ??= this.#close();
-    return abortable(this.#closed, options?.signal, "closing the election");
-  }
-
-  async #close(): Promise<void> {
-    this.#closing.abort(
-      new ZabError("Closed", `the election on ${this.path} was closed`, { path: this.path }),
-    );
-    await this.#lease?.release();
-    await this.#running;
-    await this.#queue.close();
+    return this.#recipe.close(options);
   }
 
   /** Same as {@link LeaderElection.close}, for `await using`. */
@@ -247,7 +235,7 @@ export class LeaderElection implements AsyncDisposable {
   async #run(): Promise<void> {
     // Each turn waits for a lease and then for its end; it stops when the election is closed or
     // the session ends, which also make the acquire throw.
-    while (!this.#closing.signal.aborted) {
+    while (!this.#recipe.closing.aborted) {
       let lease: Lease;
       try {
         lease = await this.#lock.acquire();
@@ -279,7 +267,7 @@ export class LeaderElection implements AsyncDisposable {
         return;
       }
     }
-    this.#end(this.#closing.signal.reason);
+    this.#end(this.#recipe.closing.reason);
   }
 
   #emit(event: LeadershipEvent): void {
@@ -289,7 +277,7 @@ export class LeaderElection implements AsyncDisposable {
   /** The candidacy is over: streams end (cleanly when closed), waiters are told. */
   #end(reason: unknown): void {
     this.#ended ??= reason;
-    const closed = this.#closing.signal.aborted;
+    const closed = this.#recipe.closing.aborted;
     for (const feed of [...this.#feeds]) feed.fail(closed ? undefined : reason);
     for (const waiter of [...this.#waiters]) waiter.reject(reason);
   }

@@ -3,17 +3,11 @@
  *
  * @module
  */
-import { type CallOptions, type Coordination, systemClock, ZabError } from "@zab/core";
-import { abortable } from "./abortable.js";
+import type { CallOptions, Coordination } from "@zab/core";
 import type { Lease } from "./lease.js";
-import {
-  ABORT_ON_DEFAULT,
-  type AcquireOptions,
-  type RecipeOptions,
-  type TryAcquireOptions,
-} from "./lock-options.js";
-import { ParticipantQueue } from "./participant-queue.js";
-import { QueueLock } from "./queue-lock.js";
+import type { AcquireOptions, RecipeOptions, TryAcquireOptions } from "./lock-options.js";
+import type { QueueLock } from "./queue-lock.js";
+import { QueueRecipe } from "./queue-recipe.js";
 import { checkRecipePath } from "./recipe-path.js";
 
 /**
@@ -57,10 +51,8 @@ import { checkRecipePath } from "./recipe-path.js";
 export class Mutex implements AsyncDisposable {
   /** The lock's directory. */
   readonly path: string;
-  readonly #queue: ParticipantQueue;
+  readonly #recipe: QueueRecipe;
   readonly #lock: QueueLock;
-  readonly #closing = new AbortController();
-  #closed: Promise<void> | undefined;
   #held: Lease | undefined;
 
   /**
@@ -72,19 +64,18 @@ export class Mutex implements AsyncDisposable {
    */
   constructor(session: Coordination, path: string, options: RecipeOptions = {}) {
     this.path = checkRecipePath(path);
-    const clock = options.clock ?? systemClock;
-    this.#queue = new ParticipantQueue({
+    this.#recipe = new QueueRecipe({
       session,
       path,
-      clock,
-      abortOn: options.abortOn ?? ABORT_ON_DEFAULT,
+      options,
+      name: "mutex",
+      release: async () => {
+        await this.#held?.release();
+      },
     });
-    this.#lock = new QueueLock({
-      queue: this.#queue,
+    this.#lock = this.#recipe.lock({
       kind: "lock",
       rule: { kind: "exclusive", leasesMax: 1 },
-      closing: this.#closing.signal,
-      clock,
       onRelease: (lease) => {
         if (this.#held === lease) this.#held = undefined;
       },
@@ -142,14 +133,7 @@ export class Mutex implements AsyncDisposable {
    * @throws {@link @zab/core!ZabError} with code `"Aborted"` when `signal` fired first.
    */
   close(options?: CallOptions): Promise<void> {
-    this.#closed ??= this.#close();
-    return abortable(this.#closed, options?.signal, "closing the mutex");
-  }
-
-  async #close(): Promise<void> {
-    this.#closing.abort(new ZabError("Closed", `the mutex on ${this.path} was closed`, { path: this.path }));
-    await this.#held?.release();
-    await this.#queue.close();
+    return this.#recipe.close(options);
   }
 
   /** Same as {@link Mutex.close}, for `await using`. */

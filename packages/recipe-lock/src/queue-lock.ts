@@ -12,6 +12,24 @@ import type { AcquireOptions, TryAcquireOptions } from "./lock-options.js";
 import type { ParticipantKind } from "./participant-name.js";
 import type { AcquireRequest, ParticipantQueue } from "./participant-queue.js";
 
+/** What a {@link QueueLock} is made of. */
+export interface QueueLockFields {
+  /** The queue its participants wait in. */
+  readonly queue: ParticipantQueue;
+  /** What its participants are. */
+  readonly kind: ParticipantKind;
+  /** Who blocks them. */
+  readonly rule: LockRule;
+  /** The recipe's closing signal: pending acquires reject with its reason. */
+  readonly closing: AbortSignal;
+  /** Timers for `tryAcquire`. */
+  readonly clock: Clock;
+  /** Who to tell when a lease is released. */
+  readonly onRelease?: AcquireRequest["onRelease"];
+  /** The data of its participants' nodes. */
+  readonly data?: Uint8Array;
+}
+
 /** One kind of participant in one queue, and how it acquires. */
 export class QueueLock {
   readonly #queue: ParticipantQueue;
@@ -27,15 +45,7 @@ export class QueueLock {
    *   recipe's closing signal, the clock, who to tell when a lease is released, and the data of
    *   the participants' nodes.
    */
-  constructor(fields: {
-    readonly queue: ParticipantQueue;
-    readonly kind: ParticipantKind;
-    readonly rule: LockRule;
-    readonly closing: AbortSignal;
-    readonly clock: Clock;
-    readonly onRelease?: AcquireRequest["onRelease"];
-    readonly data?: Uint8Array;
-  }) {
+  constructor(fields: QueueLockFields) {
     this.#queue = fields.queue;
     this.#kind = fields.kind;
     this.#rule = fields.rule;

@@ -3,17 +3,10 @@
  *
  * @module
  */
-import { type CallOptions, type Coordination, systemClock, ZabError } from "@zab/core";
-import { abortable } from "./abortable.js";
+import type { CallOptions, Coordination } from "@zab/core";
 import type { Lease } from "./lease.js";
-import {
-  ABORT_ON_DEFAULT,
-  type AcquireOptions,
-  type RecipeOptions,
-  type TryAcquireOptions,
-} from "./lock-options.js";
-import { ParticipantQueue } from "./participant-queue.js";
-import { QueueLock } from "./queue-lock.js";
+import type { AcquireOptions, RecipeOptions, TryAcquireOptions } from "./lock-options.js";
+import { QueueRecipe } from "./queue-recipe.js";
 import { checkRecipePath } from "./recipe-path.js";
 
 /**
@@ -73,9 +66,7 @@ export class ReadWriteLock implements AsyncDisposable {
   readonly readLock: LockSide;
   /** The exclusive side: held by one writer, once every participant ahead of it is gone. */
   readonly writeLock: LockSide;
-  readonly #queue: ParticipantQueue;
-  readonly #closing = new AbortController();
-  #closed: Promise<void> | undefined;
+  readonly #recipe: QueueRecipe;
 
   /**
    * @param session - The session the locks are held through.
@@ -85,20 +76,9 @@ export class ReadWriteLock implements AsyncDisposable {
    */
   constructor(session: Coordination, path: string, options: RecipeOptions = {}) {
     this.path = checkRecipePath(path);
-    const clock = options.clock ?? systemClock;
-    this.#queue = new ParticipantQueue({
-      session,
-      path,
-      clock,
-      abortOn: options.abortOn ?? ABORT_ON_DEFAULT,
-    });
-    const shared = { queue: this.#queue, closing: this.#closing.signal, clock };
-    this.readLock = new QueueLock({
-      ...shared,
-      kind: "read",
-      rule: { kind: "shared", blockedBy: ["write"] },
-    });
-    this.writeLock = new QueueLock({ ...shared, kind: "write", rule: { kind: "exclusive", leasesMax: 1 } });
+    this.#recipe = new QueueRecipe({ session, path, options, name: "read-write lock" });
+    this.readLock = this.#recipe.lock({ kind: "read", rule: { kind: "shared", blockedBy: ["write"] } });
+    this.writeLock = this.#recipe.lock({ kind: "write", rule: { kind: "exclusive", leasesMax: 1 } });
   }
 
   /**
@@ -110,13 +90,7 @@ export class ReadWriteLock implements AsyncDisposable {
    * @throws {@link @zab/core!ZabError} with code `"Aborted"` when `signal` fired first.
    */
   close(options?: CallOptions): Promise<void> {
-    this.#closed ??= this.#close();
-    return abortable(this.#closed, options?.signal, "closing the read-write lock");
-  }
-
-  async #close(): Promise<void> {
-    this.#closing.abort(new ZabError("Closed", `the lock on ${this.path} was closed`, { path: this.path }));
-    await this.#queue.close();
+    return this.#recipe.close(options);
   }
 
   /** Same as {@link ReadWriteLock.close}, for `await using`. */

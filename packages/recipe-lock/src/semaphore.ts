@@ -3,17 +3,11 @@
  *
  * @module
  */
-import { type CallOptions, type Coordination, systemClock, ZabError } from "@zab/core";
-import { abortable } from "./abortable.js";
+import { type CallOptions, type Coordination, ZabError } from "@zab/core";
 import type { Lease } from "./lease.js";
-import {
-  ABORT_ON_DEFAULT,
-  type AcquireOptions,
-  type RecipeOptions,
-  type TryAcquireOptions,
-} from "./lock-options.js";
-import { ParticipantQueue } from "./participant-queue.js";
-import { QueueLock } from "./queue-lock.js";
+import type { AcquireOptions, RecipeOptions, TryAcquireOptions } from "./lock-options.js";
+import type { QueueLock } from "./queue-lock.js";
+import { QueueRecipe } from "./queue-recipe.js";
 import { checkRecipePath } from "./recipe-path.js";
 
 /**
@@ -46,10 +40,8 @@ export class Semaphore implements AsyncDisposable {
   readonly path: string;
   /** How many leases may be held at once. */
   readonly permits: number;
-  readonly #queue: ParticipantQueue;
+  readonly #recipe: QueueRecipe;
   readonly #lock: QueueLock;
-  readonly #closing = new AbortController();
-  #closed: Promise<void> | undefined;
 
   /**
    * @param session - The session the leases are held through.
@@ -65,20 +57,8 @@ export class Semaphore implements AsyncDisposable {
       throw new ZabError("Invalid", `permits must be a positive integer, got ${permits}`, { path });
     }
     this.permits = permits;
-    const clock = options.clock ?? systemClock;
-    this.#queue = new ParticipantQueue({
-      session,
-      path,
-      clock,
-      abortOn: options.abortOn ?? ABORT_ON_DEFAULT,
-    });
-    this.#lock = new QueueLock({
-      queue: this.#queue,
-      kind: "lease",
-      rule: { kind: "exclusive", leasesMax: permits },
-      closing: this.#closing.signal,
-      clock,
-    });
+    this.#recipe = new QueueRecipe({ session, path, options, name: "semaphore" });
+    this.#lock = this.#recipe.lock({ kind: "lease", rule: { kind: "exclusive", leasesMax: permits } });
   }
 
   /**
@@ -112,15 +92,7 @@ export class Semaphore implements AsyncDisposable {
    * @throws {@link @zab/core!ZabError} with code `"Aborted"` when `signal` fired first.
    */
   close(options?: CallOptions): Promise<void> {
-    this.#closed ??= this.#close();
-    return abortable(this.#closed, options?.signal, "closing the semaphore");
-  }
-
-  async #close(): Promise<void> {
-    this.#closing.abort(
-      new ZabError("Closed", `the semaphore on ${this.path} was closed`, { path: this.path }),
-    );
-    await this.#queue.close();
+    return this.#recipe.close(options);
   }
 
   /** Same as {@link Semaphore.close}, for `await using`. */

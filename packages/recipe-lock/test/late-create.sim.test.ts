@@ -14,26 +14,17 @@
 // Method: a real holder keeps the lock meanwhile, so a ghost would show as a third participant,
 // and the waiter must get the lock once the holder releases, leaving exactly its own node.
 import { type Clock, type Coordination, type ServerId, ZabError } from "@zab/core";
-import { CoordinationScenario } from "@zab/testkit";
 import { describe, expect, it } from "vitest";
 import { Mutex, participantsOf } from "../src/index.js";
+import { runOnceElected } from "./run-once-elected.js";
 
 const LOCK = "/locks/late-create";
 
 type Delay = "late-reply" | "late-request";
 
-async function lostCreateReply(seed: number, delay: Delay): Promise<{ during: number; after: number }> {
-  const scenario = new CoordinationScenario({ seed });
-  const { sim, clock } = scenario;
-  const pause = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
-  const work = (async () => {
-    let leader = sim.leader();
-    while (leader === undefined) {
-      await pause(5);
-      leader = sim.leader();
-    }
-    const leaderId: ServerId = leader;
-    const follower = sim.voterIds.find((id) => id !== leaderId) as ServerId;
+function lostCreateReply(seed: number, delay: Delay): Promise<{ during: number; after: number }> {
+  return runOnceElected({ seed, maxMs: 20_000 }, async ({ scenario, sim, clock, leader, pause }) => {
+    const follower = sim.voterIds.find((id) => id !== leader) as ServerId;
     const holder = await scenario.connect(sim.voterIds.indexOf(leader), { sessionTimeoutMs: 2_000 });
     const session = await scenario.connect(sim.voterIds.indexOf(follower), {
       sessionTimeoutMs: 2_000,
@@ -46,7 +37,7 @@ async function lostCreateReply(seed: number, delay: Delay): Promise<{ during: nu
     const held = await new Mutex(holder, LOCK, { clock }).acquire();
     if (delay === "late-reply") {
       sim.pause(leader);
-      sim.at(sim.now + 40, () => sim.resume(leaderId));
+      sim.at(sim.now + 40, () => sim.resume(leader));
     } else {
       late.arm(50);
     }
@@ -60,8 +51,7 @@ async function lostCreateReply(seed: number, delay: Delay): Promise<{ during: nu
     expect(late.injected).toBe(delay === "late-request");
     await Promise.all([holder.close(), session.close()]);
     return { during, after };
-  })();
-  return scenario.runUntilSettled(work, 20_000);
+  });
 }
 
 /**

@@ -13,49 +13,35 @@
 // (sessionExpiryGraceMs), which covers activity a member acknowledged but never reported, so both
 // policies must hold. With abortOn "suspended" (the default) the holder stops believing the
 // moment M's channel breaks.
-import { connect, type ServerId } from "@zab/core";
-import { CoordinationScenario } from "@zab/testkit";
 import { describe, expect, it } from "vitest";
-import { type AbortOn, Mutex } from "../src/index.js";
+import type { AbortOn } from "../src/index.js";
+import { startLockHandOver } from "./lock-hand-over.js";
+import { runOnceElected } from "./run-once-elected.js";
 
 const LOCK = "/locks/member-crash";
 const SESSION_TIMEOUT_MS = 1_000;
 
 /** Runs the schedule; returns for how long both the holder and the waiter believed at once. */
-async function overlapMs(abortOn: AbortOn): Promise<number> {
-  const scenario = new CoordinationScenario({ seed: 232 });
-  const { sim, clock } = scenario;
-  const pause = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
-  const work = (async () => {
-    let leader = sim.leader();
-    while (leader === undefined) {
-      await pause(5);
-      leader = sim.leader();
-    }
-    const leaderId: ServerId = leader;
-    const [member, other] = sim.voterIds.filter((id) => id !== leaderId) as [ServerId, ServerId];
-    const options = { sessionTimeoutMs: SESSION_TIMEOUT_MS, dialer: sim.clientDialer(), clock };
-    const holderSession = await connect({ ...options, members: [member] });
-    const waiterSession = await connect({ ...options, members: [other, leaderId] });
-    const holder = await new Mutex(holderSession, LOCK, { clock, abortOn }).acquire();
-    let holderBelievesUntil = Number.POSITIVE_INFINITY;
-    holder.signal.addEventListener("abort", () => {
-      holderBelievesUntil = clock.now();
+function overlapMs(abortOn: AbortOn): Promise<number> {
+  return runOnceElected({ seed: 232, maxMs: 30_000 }, async (elected) => {
+    const { sim, clock, pause } = elected;
+    const handOver = await startLockHandOver(elected, {
+      lock: LOCK,
+      abortOn,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
     });
-    const waiting = new Mutex(waiterSession, LOCK, { clock, abortOn }).acquire();
     await pause(300);
-    await holderSession.exists("/");
+    await handOver.holderSession.exists("/");
     // Right after M answered, before its next tick reports the call to the leader.
-    sim.crash(member);
-    const waiter = await waiting;
+    sim.crash(handOver.member);
+    const waiter = await handOver.waiting;
     const grantedAt = clock.now();
     await pause(SESSION_TIMEOUT_MS * 2);
     await waiter.release();
-    sim.restart(member);
-    await Promise.allSettled([holderSession.close(), waiterSession.close()]);
-    return Math.max(0, holderBelievesUntil - grantedAt);
-  })();
-  return scenario.runUntilSettled(work, 30_000);
+    sim.restart(handOver.member);
+    await handOver.close();
+    return handOver.overlapMsAfter(grantedAt);
+  });
 }
 
 describe("a holder whose member crashes before reporting its last call to the leader", () => {

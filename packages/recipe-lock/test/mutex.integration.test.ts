@@ -5,66 +5,27 @@
 // holder's member is cut off from its clients: the holder's signal fires at once (abortOn
 // "suspended"), the waiter on another member gets the lock only after the ensemble expired the
 // holder's session, with a higher token, and a FencingGate refuses the old holder's token.
-import {
-  type Coordination,
-  CoordinationServer,
-  connect,
-  MemoryDataDir,
-  openMemoryStorage,
-  type ServerId,
-  serverId,
-} from "@zab/core";
-import { MemoryClientNetwork, MemoryNetwork, waitUntil } from "@zab/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import type { ServerId } from "@zab/core";
+import { startMemoryEnsemble } from "@zab/testkit";
+import { describe, expect, it } from "vitest";
 import { FencingGate, Mutex } from "../src/index.js";
 
-const voters: readonly ServerId[] = [serverId(1), serverId(2), serverId(3)];
 const SESSION_TIMEOUT_MS = 600;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
-
-async function startEnsemble(): Promise<MemoryClientNetwork> {
-  const network = new MemoryNetwork();
-  const clients = new MemoryClientNetwork();
-  const members: CoordinationServer[] = [];
-  for (const id of voters) {
-    const member = await CoordinationServer.start({
-      id,
-      voters,
-      tickMs: 10,
-      sessionTimeoutMinMs: 200,
-      storage: openMemoryStorage(new MemoryDataDir()),
-      transport: network.transport(id),
-      clients: clients.acceptor(id),
-    });
-    members.push(member);
-    cleanups.push(() => member.close());
-  }
-  await waitUntil(() => (members.every((member) => member.status.phase === "broadcast") ? true : undefined), {
-    timeoutMs: 10_000,
-  });
-  return clients;
-}
-
-async function session(clients: MemoryClientNetwork, members: readonly ServerId[]): Promise<Coordination> {
-  const opened = await connect({ dialer: clients.dialer(), members, sessionTimeoutMs: SESSION_TIMEOUT_MS });
-  cleanups.push(() => opened.close());
-  return opened;
-}
 
 describe("Mutex on real members", () => {
   it("lets one holder in at a time, with increasing tokens", async () => {
-    const clients = await startEnsemble();
+    await using ensemble = await startMemoryEnsemble();
+    const { voters } = ensemble;
     let inside = 0;
     let insideMax = 0;
     const tokens: bigint[] = [];
     await Promise.all(
       [0, 1, 2, 3].map(async (client) => {
         const mutex = new Mutex(
-          await session(clients, [...voters.slice(client % 3), ...voters.slice(0, client % 3)]),
+          await ensemble.connect({
+            members: [...voters.slice(client % 3), ...voters.slice(0, client % 3)],
+            sessionTimeoutMs: SESSION_TIMEOUT_MS,
+          }),
           "/locks/real",
         );
         for (let round = 0; round < 10; round += 1) {
@@ -83,10 +44,16 @@ describe("Mutex on real members", () => {
   }, 30_000);
 
   it("hands the lock over only after a cut-off holder's session expired, and fences the old holder", async () => {
-    const clients = await startEnsemble();
-    const [pinned, ...others] = voters as [ServerId, ServerId, ServerId];
-    const holder = await new Mutex(await session(clients, [pinned]), "/locks/cut-off").acquire();
-    const waiter = new Mutex(await session(clients, others), "/locks/cut-off");
+    await using ensemble = await startMemoryEnsemble();
+    const [pinned, ...others] = ensemble.voters as [ServerId, ServerId, ServerId];
+    const holder = await new Mutex(
+      await ensemble.connect({ members: [pinned], sessionTimeoutMs: SESSION_TIMEOUT_MS }),
+      "/locks/cut-off",
+    ).acquire();
+    const waiter = new Mutex(
+      await ensemble.connect({ members: others, sessionTimeoutMs: SESSION_TIMEOUT_MS }),
+      "/locks/cut-off",
+    );
     const gate = new FencingGate();
     expect(gate.admit(holder.fencingToken)).toBe(true);
     let signalledAt: number | undefined;
@@ -95,7 +62,7 @@ describe("Mutex on real members", () => {
     });
     const waiting = waiter.acquire();
     const cutAt = performance.now();
-    clients.isolate(pinned);
+    ensemble.clients.isolate(pinned);
     const lease = await waiting;
     const grantedAt = performance.now();
     expect(signalledAt).toBeDefined();

@@ -16,34 +16,27 @@
 // limit past the timeout (sessionExpiryGraceMs), so both policies must hold; with abortOn
 // "suspended" (the default) the holder stopped believing the moment it was cut off, and fencing
 // tokens protect the resource either way.
-import { connect, type ServerId } from "@zab/core";
-import { CoordinationScenario } from "@zab/testkit";
 import { describe, expect, it } from "vitest";
-import { type AbortOn, Mutex } from "../src/index.js";
+import type { AbortOn } from "../src/index.js";
+import { startLockHandOver } from "./lock-hand-over.js";
+import { runOnceElected } from "./run-once-elected.js";
 
 const LOCK = "/locks/partitioned-member";
 const SESSION_TIMEOUT_MS = 1_000;
 
 /** Runs the schedule; returns for how long both the holder and the waiter believed at once. */
-async function overlapMs(abortOn: AbortOn): Promise<number> {
-  const scenario = new CoordinationScenario({ seed: 184 });
-  const { sim, clock } = scenario;
-  const pause = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
-  const work = (async () => {
-    let leader = sim.leader();
-    while (leader === undefined) {
-      await pause(5);
-      leader = sim.leader();
-    }
-    const leaderId: ServerId = leader;
-    const [member, other] = sim.voterIds.filter((id) => id !== leaderId) as [ServerId, ServerId];
-    const options = { sessionTimeoutMs: SESSION_TIMEOUT_MS, dialer: sim.clientDialer(), clock };
-    const holderSession = await connect({ ...options, members: [member] });
-    const waiterSession = await connect({ ...options, members: [other, leaderId] });
-    const holder = await new Mutex(holderSession, LOCK, { clock, abortOn }).acquire();
+function overlapMs(abortOn: AbortOn): Promise<number> {
+  return runOnceElected({ seed: 184, maxMs: 30_000 }, async (elected) => {
+    const { sim, clock, pause } = elected;
+    const handOver = await startLockHandOver(elected, {
+      lock: LOCK,
+      abortOn,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+    });
+    const { member } = handOver;
     // The moment the holder is back on M, M is silently cut off from its peers: the session's
     // touch from the handshake never reaches the leader.
-    const states = holderSession.states();
+    const states = handOver.holderSession.states();
     void (async () => {
       for await (const state of states) {
         if (state !== "reconnected") continue;
@@ -51,25 +44,19 @@ async function overlapMs(abortOn: AbortOn): Promise<number> {
         return;
       }
     })();
-    let holderBelievesUntil = Number.POSITIVE_INFINITY;
-    holder.signal.addEventListener("abort", () => {
-      holderBelievesUntil = clock.now();
-    });
-    const waiting = new Mutex(waiterSession, LOCK, { clock, abortOn }).acquire();
     await pause(50);
     sim.clients.isolate(member);
     await pause(SESSION_TIMEOUT_MS / 3);
     sim.clients.reconnect(member);
-    const waiter = await waiting;
+    const waiter = await handOver.waiting;
     const grantedAt = clock.now();
     // Let the holder's own timer run out, whatever it is, before judging.
     await pause(SESSION_TIMEOUT_MS * 2);
     sim.heal();
     await waiter.release();
-    await Promise.allSettled([holderSession.close(), waiterSession.close()]);
-    return Math.max(0, holderBelievesUntil - grantedAt);
-  })();
-  return scenario.runUntilSettled(work, 30_000);
+    await handOver.close();
+    return handOver.overlapMsAfter(grantedAt);
+  });
 }
 
 describe("a holder that reconnects through a member cut off from its leader", () => {

@@ -22,6 +22,12 @@
  * sim.clientClock(), ... })`) use it in virtual time, driven by `await sim.runAsync(ms)`.
  * @packageDocumentation
  */
+export {
+  type MemoryEnsemble,
+  type MemoryEnsembleConnectOptions,
+  type MemoryEnsembleOptions,
+  startMemoryEnsemble,
+} from "./runtime/memory-ensemble.js";
 export { type ComposedApplied, ComposedStateMachine } from "./sim/composed-state-machine.js";
 export { coordinationApplication } from "./sim/coordination-application.js";
 export {

@@ -26,46 +26,14 @@ import {
   ZabError,
   type Zxid,
 } from "@zab/core";
-import { afterEach, describe, expect, it } from "vitest";
-import { MemoryClientNetwork } from "../../src/transport/memory-client-network.js";
+import { describe, expect, it } from "vitest";
+import { type MemoryEnsemble, startMemoryEnsemble } from "../../src/runtime/memory-ensemble.js";
 import { MemoryNetwork } from "../../src/transport/memory-network.js";
-import { RawClient, startMember, until, voters } from "./helpers.js";
+import { RawClient, until, voters } from "./helpers.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-interface Ensemble {
-  readonly members: readonly CoordinationServer[];
-  readonly clients: MemoryClientNetwork;
-  close(): Promise<void>;
-}
-
-const open: Ensemble[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((ensemble) => ensemble.close()));
-});
-
-async function startEnsemble(watchHistoryMax?: number): Promise<Ensemble> {
-  const network = new MemoryNetwork();
-  const clients = new MemoryClientNetwork();
-  const members: CoordinationServer[] = [];
-  for (const id of voters) {
-    members.push(
-      await startMember(id, { network, clients }, watchHistoryMax === undefined ? {} : { watchHistoryMax }),
-    );
-  }
-  await until(() => (members.every((member) => member.status.phase === "broadcast") ? true : undefined));
-  const ensemble: Ensemble = {
-    members,
-    clients,
-    close: async () => {
-      await Promise.all(members.map((member) => member.close()));
-    },
-  };
-  open.push(ensemble);
-  return ensemble;
-}
-
-function withRole(ensemble: Ensemble, role: "leading" | "following"): CoordinationServer[] {
+function withRole(ensemble: MemoryEnsemble, role: "leading" | "following"): CoordinationServer[] {
   return ensemble.members.filter((member) => member.status.role === role);
 }
 
@@ -113,7 +81,7 @@ function recordStates(session: Coordination): ConnectionState[] {
 
 describe("persistent watches across a change of member", () => {
   it("yield every one of 10,000 pipelined writes once, in zxid order, across a leader change", async () => {
-    const ensemble = await startEnsemble();
+    await using ensemble = await startMemoryEnsemble();
     const [home, writerHome] = withRole(ensemble, "following");
     const [leader] = withRole(ensemble, "leading");
     if (home === undefined || writerHome === undefined || leader === undefined) throw new Error("no roles");
@@ -210,7 +178,7 @@ describe("persistent watches across a change of member", () => {
   it("yield every change to a session that writes and reads the node it watches, pipelined", async () => {
     // Writes are applied in batches; a read queued behind a write of the batch must not be
     // answered, at the batch's last zxid, before the watch events of the rest of the batch.
-    const ensemble = await startEnsemble();
+    await using ensemble = await startMemoryEnsemble();
     const [home] = withRole(ensemble, "following");
     const [leader] = withRole(ensemble, "leading");
     if (home === undefined || leader === undefined) throw new Error("no roles");
@@ -244,7 +212,7 @@ describe("persistent watches across a change of member", () => {
   });
 
   it("fails with WatchOverflow when the member no longer holds what the stream missed, and the session goes on", async () => {
-    const ensemble = await startEnsemble(8);
+    await using ensemble = await startMemoryEnsemble({ memberOptions: { watchHistoryMax: 8 } });
     const [home] = withRole(ensemble, "following");
     const [leader] = withRole(ensemble, "leading");
     if (home === undefined || leader === undefined) throw new Error("no roles");
@@ -308,7 +276,7 @@ describe("watchHistoryMax", () => {
 
 describe("a closed member", () => {
   it("serves no client, so that a moving session does not settle on its stale state", async () => {
-    const ensemble = await startEnsemble();
+    await using ensemble = await startMemoryEnsemble();
     const [home, other] = withRole(ensemble, "following");
     if (home === undefined || other === undefined) throw new Error("no followers");
     await using client = await connect({
@@ -329,7 +297,7 @@ describe("a closed member", () => {
 
 describe("the member's side of a resumed watch", () => {
   it("answers an addWatch with a fromZxid by its reply then the retained changes it matches, and refuses a fromZxid it has not applied", async () => {
-    const ensemble = await startEnsemble();
+    await using ensemble = await startMemoryEnsemble();
     const [member] = withRole(ensemble, "following");
     if (member === undefined) throw new Error("no follower");
     await using writer = await connect({
