@@ -42,6 +42,14 @@ async function statusReports(args: readonly string[]): Promise<StatusReport[]> {
   return (JSON.parse(succeeded(outcome)) as { members: StatusReport[] }).members;
 }
 
+/** The flags that reach a NATS ensemble without its config file. */
+function natsFlags(url: string, config: EnsembleConfig): string[] {
+  return [
+    ...["--transport", "nats", "--nats", url, "--cluster", config.nats.cluster],
+    ...["--members", "1,2,3", "--secret", config.security.secret],
+  ];
+}
+
 describe("client commands over NATS", () => {
   let nats: NatsServerProcess;
   let ensemble: LocalEnsemble;
@@ -54,18 +62,7 @@ describe("client commands over NATS", () => {
     ensemble = await LocalEnsemble.start({ size: 3, tickMs: 20, nats: { servers: nats.url } });
     await ensemble.waitForLeader();
     config = JSON.parse(await readFile(ensemble.configPath, "utf8")) as EnsembleConfig;
-    flags = [
-      "--transport",
-      "nats",
-      "--nats",
-      nats.url,
-      "--cluster",
-      config.nats.cluster,
-      "--members",
-      "1,2,3",
-      "--secret",
-      config.security.secret,
-    ];
+    flags = natsFlags(nats.url, config);
   }, 60_000);
 
   afterAll(async () => {
@@ -123,18 +120,7 @@ describe("NATS credentials pass through", () => {
     ensemble = await LocalEnsemble.start({ size: 3, tickMs: 20, nats: { servers: nats.url, token } });
     await ensemble.waitForLeader();
     const config = JSON.parse(await readFile(ensemble.configPath, "utf8")) as EnsembleConfig;
-    flags = [
-      "--transport",
-      "nats",
-      "--nats",
-      nats.url,
-      "--cluster",
-      config.nats.cluster,
-      "--members",
-      "1,2,3",
-      "--secret",
-      config.security.secret,
-    ];
+    flags = natsFlags(nats.url, config);
   }, 60_000);
 
   afterAll(async () => {

@@ -242,3 +242,4 @@ export type {
   TreeTxnOp,
 } from "./tree/tree-txn.js";
 export { decodeTreeTxn, encodeTreeTxn } from "./tree/tree-txn-codec.js";
+export { untilAborted } from "./until-aborted.js";

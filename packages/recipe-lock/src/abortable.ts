@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type Clock, ZabError } from "@zab/core";
+import { type Clock, untilAborted, ZabError } from "@zab/core";
 
 /**
  * The error a wait rejects with when its signal fires: the signal's reason when it is a
@@ -28,22 +28,7 @@ export function abortReason(signal: AbortSignal, what: string): unknown {
  * @returns What `promise` resolved with.
  */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(abortReason(signal, what));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal, what));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
+  return untilAborted(promise, signal, (fired) => abortReason(fired, what));
 }
 
 /**

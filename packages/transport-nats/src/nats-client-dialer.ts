@@ -10,11 +10,12 @@ import {
   type Logger,
   type ServerId,
   silentLogger,
+  untilAborted,
   ZabError,
 } from "@zab/core";
 import { answersOpening, openingChannelId } from "./channel-id.js";
 import { ClientChannelRegistry } from "./client-channel-registry.js";
-import { abortable, NatsEndpoint, type NatsRefusals } from "./nats-endpoint.js";
+import { NatsEndpoint, type NatsRefusals } from "./nats-endpoint.js";
 import { type NatsEndpointOptions, type ResolvedNatsOptions, resolveNatsOptions } from "./nats-options.js";
 import { clientInboxSubject, memberClientSubject } from "./subjects.js";
 
@@ -95,7 +96,7 @@ class NatsDialer implements NatsClientDialer {
     if (this.#closing !== undefined) throw new ZabError("ConnectionLoss", "the dialer is closed");
     let connected: Connected;
     try {
-      connected = await abortable(this.#connect(), signal);
+      connected = await untilAborted(this.#connect(), signal);
     } catch (error) {
       if (isAborted(signal)) throw aborted(member, error);
       throw error;
@@ -115,7 +116,7 @@ class NatsDialer implements NatsClientDialer {
     });
     let answer: Awaited<typeof request>;
     try {
-      answer = await abortable(request, signal);
+      answer = await untilAborted(request, signal);
     } catch (error) {
       // The member's accept, if it comes, waits for a confirm that never comes, and expires.
       throw aborted(member, error);

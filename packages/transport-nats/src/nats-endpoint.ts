@@ -5,7 +5,7 @@
  * @module
  */
 import { connect, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
-import { type Logger, ZabError } from "@zab/core";
+import { type Logger, untilAborted, ZabError } from "@zab/core";
 import {
   decodeEnvelope,
   ENDPOINT_NAME_BYTES_MAX,
@@ -160,7 +160,7 @@ export class NatsEndpoint {
     });
     let connection: NatsConnection;
     try {
-      connection = await abortable(pending, signal);
+      connection = await untilAborted(pending, signal);
     } catch (error) {
       // A connection that completes after the abort is closed, not leaked.
       void pending.then((late) => late.close()).catch(() => undefined);
@@ -222,7 +222,7 @@ export class NatsEndpoint {
    *   reachable a little later, as after a reconnect).
    */
   async subscribed(): Promise<void> {
-    await abortable(this.#connection.flush(), AbortSignal.timeout(this.options.handshakeTimeoutMs)).catch(
+    await untilAborted(this.#connection.flush(), AbortSignal.timeout(this.options.handshakeTimeoutMs)).catch(
       () => undefined,
     );
   }
@@ -342,7 +342,7 @@ export class NatsEndpoint {
     this.#handler = undefined;
     if (this.connected) {
       // Bounded: a server that stopped answering must not hold the close forever.
-      await abortable(this.#connection.flush(), AbortSignal.timeout(CLOSE_FLUSH_TIMEOUT_MS)).catch(
+      await untilAborted(this.#connection.flush(), AbortSignal.timeout(CLOSE_FLUSH_TIMEOUT_MS)).catch(
         () => undefined,
       );
     }
@@ -401,29 +401,6 @@ export class NatsEndpoint {
       }
     }
   }
-}
-
-/** Settles like `promise`, or rejects with the signal's reason once it fires. */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 function describe(error: unknown): string {

@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { untilAborted } from "@zab/core";
 import { natsServerBinary } from "./nats-server-binary.js";
 
 /**
@@ -178,7 +179,7 @@ class NatsServer implements NatsServerProcess {
       ...(options.signal === undefined ? [] : [options.signal]),
     ]);
     try {
-      await raceAbort(becameReady, signal);
+      await untilAborted(becameReady, signal);
     } catch (error) {
       await this.stop("SIGKILL");
       throw signal.aborted
@@ -201,28 +202,6 @@ class NatsServer implements NatsServerProcess {
     await this.stop("SIGKILL");
     await rm(this.#dir, { recursive: true, force: true });
   }
-}
-
-/** Settles like `promise`, or rejects with the signal's reason when it fires first. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**
