@@ -344,7 +344,7 @@ export class CoordinationMember {
    * ensemble could not take it, and the connection closes once the session's move applies.
    */
   #submitForClient(sessionId: SessionId, cxid: number, op: TreeTxnOp): ProposeResult {
-    if (this.#leads() && !this.#owners.admit({ sessionId, cxid, timeMs: 0, op }, this.#services.serverId)) {
+    if (this.#leads() && !this.#owners.admit(sessionId, op, this.#services.serverId)) {
       this.#refusedMoved(sessionId, this.#services.serverId);
       return { kind: "rejected", reason: "notReady" };
     }
@@ -363,7 +363,7 @@ export class CoordinationMember {
       // Not a tree transaction: a confused or hostile learner. Dropping it is safe: nobody waits.
       return undefined;
     }
-    if (!this.#owners.admit(stamped.txn, from)) {
+    if (!this.#owners.admit(stamped.txn.sessionId, stamped.txn.op, from)) {
       this.#refusedMoved(stamped.txn.sessionId, from);
       return undefined;
     }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ServerId, SessionId } from "../protocol/ids.js";
-import type { TreeTxn } from "../tree/tree-txn.js";
+import type { TreeTxnOp } from "../tree/tree-txn.js";
 
 /** No session: the ensemble's own transactions, never refused. */
 const NO_SESSION = 0n;
@@ -34,21 +34,21 @@ export class SessionOwners {
   readonly #owners = new Map<SessionId, ServerId>();
 
   /**
-   * Decides whether the leader may propose `txn`, which `from` submitted, and records a change
-   * of owner when `txn` creates or attaches a session.
+   * Decides whether the leader may propose an operation of `sessionId` that `from` submitted, and
+   * records a change of owner when the operation creates or attaches a session.
    *
-   * @param txn - The transaction, decoded.
+   * @param sessionId - The session the operation runs for (0n for the ensemble's own).
+   * @param op - The operation.
    * @param from - The member that submitted it.
    * @returns `false` when the session's owner is another member.
    */
-  admit(txn: TreeTxn, from: ServerId): boolean {
-    const { op } = txn;
+  admit(sessionId: SessionId, op: TreeTxnOp, from: ServerId): boolean {
     if (op.op === "createSession" || op.op === "attachSession") {
       this.#owners.set(op.sessionId, from);
       return true;
     }
-    if (txn.sessionId === NO_SESSION) return true;
-    const owner = this.#owners.get(txn.sessionId);
+    if (sessionId === NO_SESSION) return true;
+    const owner = this.#owners.get(sessionId);
     return owner === undefined || owner === from;
   }
 
